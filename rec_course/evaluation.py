@@ -1,0 +1,206 @@
+"""One evaluation protocol for every model in the course.
+
+:func:`evaluate` ranks the *full* catalogue for each test user, removes the items the
+user has in train, keeps the top k and averages the per-user metrics of
+:mod:`rec_course.metrics`. A model is anything with ``score(user_ids) -> (n, num_items)``
+or a plain function of the same shape. Work is vectorized over batches of users.
+
+:func:`evaluate_sampled` is the *sampled* protocol (rank each test item among a few
+random negatives), kept to show in notebook 02 why it misleads (Krichene & Rendle 2020).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Protocol, Union
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from rec_course import metrics as M
+from rec_course.data.movielens import ITEM_ID, RATING, USER_ID
+from rec_course.data.preprocessing import validate_interactions
+from rec_course.data.sampling import sample_negatives
+from rec_course.data.sparse import check_ids, interaction_matrix
+
+
+class Scorer(Protocol):
+    def score(self, user_ids: np.ndarray) -> np.ndarray: ...
+
+
+ScoreFn = Callable[[np.ndarray], np.ndarray]
+ModelLike = Union[Scorer, ScoreFn]
+
+TOP_K_METRICS = ("ndcg", "precision", "recall", "map@k", "map", "hit_rate", "mrr",
+                 "coverage", "novelty")
+
+
+def _score_fn(model: ModelLike) -> ScoreFn:
+    if hasattr(model, "score") and callable(model.score):
+        return model.score
+    if callable(model):
+        return model
+    raise TypeError(f"model must have a score(user_ids) method or be callable, got "
+                    f"{type(model).__name__}")
+
+
+def _scores(fn: ScoreFn, users: np.ndarray, num_items: int) -> np.ndarray:
+    scores = np.asarray(fn(users), dtype=np.float32)
+    if scores.shape != (len(users), num_items):
+        raise ValueError(f"score(user_ids) must return shape ({len(users)}, {num_items}) "
+                         f"(users x items), got {scores.shape}")
+    if np.isnan(scores).any():
+        raise ValueError("score(user_ids) returned NaN scores: check the model's training "
+                         "(exploding loss?) before evaluating")
+    return scores
+
+
+def top_k_items(scores: np.ndarray, k: int, exclude: sp.csr_matrix | None = None
+                ) -> np.ndarray:
+    """Indices of the k highest scores per row, best first.
+
+    Args:
+        scores: (n, num_items) float.
+        exclude: optional (n, num_items) CSR; its nonzero entries are never returned
+            (unless a row has fewer than k other items).
+
+    Returns:
+        (n, k) int64 item indices.
+    """
+    M._check_k(k)
+    scores = np.array(scores, dtype=np.float32, copy=True)
+    n, num_items = scores.shape
+    if k > num_items:
+        raise ValueError(f"k={k} exceeds the catalogue size {num_items}")
+    if exclude is not None:
+        coo = sp.coo_matrix(exclude)
+        scores[coo.row, coo.col] = -np.inf
+    part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(part, order, axis=1).astype(np.int64)
+
+
+def _catalogue(train: pd.DataFrame, test: pd.DataFrame, model, num_users, num_items):
+    num_users = num_users or getattr(model, "num_users", None) or int(
+        max(train[USER_ID].max(), test[USER_ID].max()) + 1)
+    num_items = num_items or getattr(model, "num_items", None) or int(
+        max(train[ITEM_ID].max(), test[ITEM_ID].max()) + 1)
+    check_ids(train, num_users, num_items, "train")
+    check_ids(test, num_users, num_items, "test")
+    return int(num_users), int(num_items)
+
+
+def evaluate(model: ModelLike, train: pd.DataFrame, test: pd.DataFrame, *, k: int = 10,
+             num_users: int | None = None, num_items: int | None = None,
+             remove_seen: bool = True, batch_size: int = 1024) -> pd.DataFrame:
+    """Full-catalogue top-k evaluation, the course's one protocol.
+
+    Args:
+        model: ``score(user_ids) -> (len(user_ids), num_items)`` scores, higher is better.
+        train: indexed interactions the model was fit on (their items are removed from
+            each user's ranking when ``remove_seen``).
+        test: indexed interactions; every test row is a relevant item for its user.
+        k: list length (> 0).
+        num_users, num_items: catalogue size; defaults: the model's attributes, else the
+            largest index in train/test plus one.
+        batch_size: users scored at once (bounds memory: batch_size x num_items floats).
+
+    Returns:
+        One-row DataFrame: ``ndcg@k, precision@k, recall@k, map@k, map, hit_rate@k,
+        mrr@k, coverage@k, novelty@k, users`` (users = number of test users evaluated).
+    """
+    M._check_k(k)
+    validate_interactions(train, name="train")
+    validate_interactions(test, name="test")
+    num_users, num_items = _catalogue(train, test, model, num_users, num_items)
+    fn = _score_fn(model)
+    seen = interaction_matrix(train, num_users, num_items)
+    relevant = interaction_matrix(test, num_users, num_items)
+    users = np.flatnonzero(np.diff(relevant.indptr))  # users with at least one test item
+    item_user_counts = np.diff(seen.tocsc().indptr)
+    sums = dict.fromkeys(("ndcg", "precision", "recall", "map@k", "map", "hit_rate", "mrr"),
+                         0.0)
+    all_top = []
+    for start in range(0, len(users), batch_size):
+        batch = users[start:start + batch_size]
+        scores = _scores(fn, batch, num_items)
+        top = top_k_items(scores, k, seen[batch] if remove_seen else None)
+        rel = relevant[batch]
+        hits = np.take_along_axis(rel.toarray() > 0, top, axis=1)  # (b, k) bool
+        n_rel = np.diff(rel.indptr)
+        sums["ndcg"] += M.ndcg_at_k(hits, n_rel).sum()
+        sums["precision"] += M.precision_at_k(hits).sum()
+        sums["recall"] += M.recall_at_k(hits, n_rel).sum()
+        sums["map@k"] += M.average_precision(hits, n_rel, normalize="min").sum()
+        sums["map"] += M.average_precision(hits, n_rel, normalize="all").sum()
+        sums["hit_rate"] += M.hit_rate_at_k(hits).sum()
+        sums["mrr"] += M.reciprocal_rank_at_k(hits).sum()
+        all_top.append(top)
+    top_all = np.concatenate(all_top)
+    n = len(users)
+    row = {
+        f"ndcg@{k}": sums["ndcg"] / n,
+        f"precision@{k}": sums["precision"] / n,
+        f"recall@{k}": sums["recall"] / n,
+        f"map@{k}": sums["map@k"] / n,
+        "map": sums["map"] / n,
+        f"hit_rate@{k}": sums["hit_rate"] / n,
+        f"mrr@{k}": sums["mrr"] / n,
+        f"coverage@{k}": M.catalogue_coverage(top_all, num_items),
+        f"novelty@{k}": M.novelty(top_all, item_user_counts, int((np.diff(seen.indptr) > 0)
+                                                                  .sum())),
+        "users": n,
+    }
+    return pd.DataFrame([row])
+
+
+def evaluate_ratings(model, test: pd.DataFrame) -> pd.DataFrame:
+    """RMSE and MAE of ``model.predict(user_ids, item_ids)`` on the test ratings.
+
+    Returns:
+        One-row DataFrame ``rmse, mae, ratings``.
+    """
+    validate_interactions(test, require=(USER_ID, ITEM_ID, RATING), name="test")
+    if not hasattr(model, "predict"):
+        raise TypeError(f"{type(model).__name__} has no predict(user_ids, item_ids): it "
+                        "ranks but does not predict ratings")
+    pred = np.asarray(model.predict(test[USER_ID].to_numpy(), test[ITEM_ID].to_numpy()))
+    y = test[RATING].to_numpy()
+    return pd.DataFrame([{"rmse": M.rmse(y, pred), "mae": M.mae(y, pred), "ratings": len(y)}])
+
+
+def evaluate_sampled(model: ModelLike, train: pd.DataFrame, test: pd.DataFrame, *,
+                     num_negatives: int = 100, k: int = 10, seed: int = 0,
+                     num_users: int | None = None, num_items: int | None = None,
+                     batch_size: int = 1024) -> pd.DataFrame:
+    """Sampled-negative protocol: each test item ranked among ``num_negatives`` items the
+    user has in neither train nor test. Shown for contrast; the course reports
+    :func:`evaluate`.
+
+    Returns:
+        One-row DataFrame ``hit_rate@k, ndcg@k, pairs`` averaged over test rows.
+    """
+    M._check_k(k)
+    validate_interactions(train, name="train")
+    validate_interactions(test, name="test")
+    num_users, num_items = _catalogue(train, test, model, num_users, num_items)
+    fn = _score_fn(model)
+    known = interaction_matrix(pd.concat([train, test]), num_users, num_items)
+    users = test[USER_ID].to_numpy()
+    items = test[ITEM_ID].to_numpy()
+    negatives = sample_negatives(known, users, num_negatives, seed=seed)  # (n, neg)
+    ranks = np.empty(len(users), dtype=np.int64)
+    for u_batch in np.array_split(np.unique(users), max(1, len(np.unique(users)) // batch_size)):
+        scores = _scores(fn, u_batch, num_items)
+        row_of = np.full(num_users, -1)
+        row_of[u_batch] = np.arange(len(u_batch))
+        sel = np.flatnonzero(row_of[users] >= 0)
+        r = row_of[users[sel]]
+        pos = scores[r, items[sel]]
+        neg = scores[r[:, None], negatives[sel]]
+        # rank 1 = best; ties count against the positive (pessimistic)
+        ranks[sel] = 1 + (neg >= pos[:, None]).sum(axis=1)
+    hit = ranks <= k
+    ndcg = np.where(hit, 1.0 / np.log2(ranks + 1), 0.0)
+    return pd.DataFrame([{f"hit_rate@{k}": hit.mean(), f"ndcg@{k}": ndcg.mean(),
+                          "pairs": len(users)}])

@@ -1,0 +1,197 @@
+"""The results registry: each notebook records its metrics, ``make course`` renders a table.
+
+A record is ``{"notebook", "model", "protocol", "mode", "metrics", "train_seconds"}``
+with lower-case metric keys (``"ndcg@10"``, ``"rmse"``, ...). Full-mode records go to
+``results/<notebook>.json``; quick-mode records go to ``results/quick/`` so a quick run
+never overwrites full-mode numbers. :func:`write_results_md` renders
+``results/RESULTS.md``: course numbers beside the published ones of
+:mod:`rec_course.published`, and the benchmarks of ``results/benchmarks.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from rec_course import config
+from rec_course.published import PUBLISHED
+
+_KEY = re.compile(r"^[a-z_]+(@\d+)?$")
+_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _clean_metrics(metrics) -> dict[str, float]:
+    if isinstance(metrics, pd.DataFrame):
+        if len(metrics) != 1:
+            raise ValueError(f"metrics DataFrame must have one row, got {len(metrics)}")
+        metrics = metrics.iloc[0].to_dict()
+    if not isinstance(metrics, dict) or not metrics:
+        raise ValueError("metrics must be a non-empty dict or one-row DataFrame")
+    out = {}
+    for key, value in metrics.items():
+        if key in ("users", "ratings", "pairs"):
+            continue  # counts, not metrics
+        if not _KEY.match(str(key)):
+            raise ValueError(f"metric key {key!r} must be lower-case like 'ndcg@10' or 'rmse'")
+        value = float(value)
+        if not math.isfinite(value):
+            raise ValueError(f"metric {key} is {value}: only finite numbers are recorded")
+        out[str(key)] = round(value, 6)
+    return out
+
+
+def record(notebook: str, model: str, metrics, *, protocol: str,
+           train_seconds: float | None = None, mode: str | None = None,
+           results_dir: str | os.PathLike | None = None) -> Path:
+    """Add or replace the record of (model, protocol) in the notebook's results file.
+
+    Args:
+        notebook: notebook name without extension, e.g. ``"02_evaluation_and_baselines"``.
+        model: display name, e.g. ``"Popularity"``.
+        metrics: dict or one-row DataFrame (as returned by ``evaluate``).
+        protocol: e.g. ``"stratified-75-25"`` or ``"leave-last-out"``.
+        train_seconds: training wall time.
+        mode: ``"full"`` or ``"quick"``; default from :func:`rec_course.config.mode`.
+
+    Returns:
+        The path written (``results/`` for full mode, ``results/quick/`` for quick).
+    """
+    if not _NAME.match(notebook):
+        raise ValueError(f"notebook name {notebook!r} must be a plain file stem")
+    mode = mode or config.mode()
+    if mode not in ("full", "quick"):
+        raise ValueError(f"mode must be 'full' or 'quick', got {mode!r}")
+    if train_seconds is not None and not (train_seconds >= 0):
+        raise ValueError(f"train_seconds must be >= 0, got {train_seconds}")
+    root = Path(results_dir) if results_dir is not None else config.results_dir()
+    path = (root if mode == "full" else root / "quick") / f"{notebook}.json"
+    entry = {"notebook": notebook, "model": model, "protocol": protocol, "mode": mode,
+             "metrics": _clean_metrics(metrics),
+             "train_seconds": None if train_seconds is None else round(train_seconds, 3)}
+    records = load_records(path)
+    records = [r for r in records if (r["model"], r["protocol"]) != (model, protocol)]
+    records.append(entry)
+    atomic_write_text(path, json.dumps(records, indent=2) + "\n")
+    return path
+
+
+def load_records(path: Path) -> list[dict]:
+    """Records of one results file ([] if it does not exist)."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    try:
+        records = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path} is not valid JSON ({e}); delete it and re-run the "
+                         "notebook") from None
+    if not isinstance(records, list):
+        raise ValueError(f"{path} must hold a list of records")
+    return records
+
+
+def all_records(results_dir: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Every full-mode record under ``results/`` as a flat DataFrame (one row each)."""
+    root = Path(results_dir) if results_dir is not None else config.results_dir()
+    rows = []
+    for path in sorted(root.glob("*.json")):
+        if path.name == "benchmarks.json":
+            continue
+        for r in load_records(path):
+            rows.append({"notebook": r["notebook"], "model": r["model"],
+                         "protocol": r["protocol"], "train_seconds": r.get("train_seconds"),
+                         **r["metrics"]})
+    return pd.DataFrame(rows)
+
+
+_TOPK_COLUMNS = ["ndcg@10", "precision@10", "recall@10", "map", "map@10", "coverage@10"]
+
+
+def _fmt(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4f}" if abs(value) < 100 else f"{value:.0f}"
+    return str(value)
+
+
+def _table(header: list[str], rows: list[list]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_fmt(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def render_markdown(results_dir: str | os.PathLike | None = None) -> str:
+    """The text of RESULTS.md: course rows (full mode) beside published rows."""
+    root = Path(results_dir) if results_dir is not None else config.results_dir()
+    course = all_records(root)
+    parts = ["# Course results",
+             "",
+             "Written by `make course` from the full-mode runs recorded in `results/*.json`. "
+             "All course rows use the same evaluation code (`rec_course.evaluation.evaluate`): "
+             "full-catalogue ranking, items seen in train removed, k = 10. `map` divides each "
+             "user's average precision by the number of relevant items (Microsoft "
+             "Recommenders' benchmark definition); `map@10` divides by min(relevant, 10).",
+             ""]
+    for protocol in sorted(course["protocol"].unique()) if len(course) else []:
+        sub = course[course["protocol"] == protocol]
+        cols = [c for c in _TOPK_COLUMNS if c in sub.columns and sub[c].notna().any()]
+        if cols:
+            parts += [f"## Top-10 ranking, protocol `{protocol}`", ""]
+            header = ["model", "source"] + cols + ["train s"]
+            rows = [[r["model"], f"course: {r['notebook']}"] + [r.get(c) for c in cols]
+                    + [r.get("train_seconds")] for _, r in sub.iterrows()
+                    if any(pd.notna(r.get(c)) for c in cols)]
+            if protocol.startswith("stratified-75-25"):
+                rows += [[p["model"], f"published: [{p['source']}]({p['url']})"]
+                         + [p["metrics"].get(c) for c in cols] + [None]
+                         for p in PUBLISHED if "ndcg@10" in p["metrics"]]
+            parts += [_table(header, rows), ""]
+    rating_rows = [[r["model"], f"course: {r['notebook']} ({r['protocol']})", r.get("rmse"),
+                    r.get("mae"), r.get("train_seconds")]
+                   for _, r in course.iterrows() if pd.notna(r.get("rmse", float("nan")))] \
+        if len(course) and "rmse" in course.columns else []
+    rating_rows += [[p["model"], f"published: [{p['source']}]({p['url']})", p["metrics"]["rmse"],
+                     None, None] for p in PUBLISHED if "rmse" in p["metrics"]]
+    parts += ["## Rating prediction", "", _table(["model", "source", "rmse", "mae", "train s"],
+                                                 rating_rows), ""]
+    bench = root / "benchmarks.json"
+    if bench.exists():
+        entries = json.loads(bench.read_text(encoding="utf-8"))
+        parts += ["## Benchmarks", "",
+                  _table(["benchmark", "seconds (median)", "repeats", "machine"],
+                         [[b["name"], b["seconds"], b["repeats"], b["machine"]]
+                          for b in entries]), ""]
+    return "\n".join(parts)
+
+
+def write_results_md(results_dir: str | os.PathLike | None = None) -> Path:
+    """Render and atomically write ``results/RESULTS.md``; returns its path."""
+    root = Path(results_dir) if results_dir is not None else config.results_dir()
+    path = root / "RESULTS.md"
+    atomic_write_text(path, render_markdown(root))
+    return path
+
+
+if __name__ == "__main__":
+    print(f"wrote {write_results_md()}")

@@ -1,0 +1,133 @@
+"""The evaluation entry point and the baselines, on hand-made and synthetic data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rec_course import evaluation, metrics
+from rec_course.models.baselines import PopularityRecommender, RandomRecommender
+
+# 2 users, 5 items. User 0 saw item 0 in train; test {1, 3}. User 1: train {4}, test {2}.
+TRAIN = pd.DataFrame({"user_id": [0, 1], "item_id": [0, 4]})
+TEST = pd.DataFrame({"user_id": [0, 0, 1], "item_id": [1, 3, 2]})
+SCORES = np.array([[9, 1, 0, 8, 7],   # item 0 is seen -> ranking 3, 4, 1, 2
+                   [0, 1, 2, 3, 9]],  # item 4 is seen -> ranking 3, 2, 1, 0
+                  dtype=np.float32)
+
+
+def table_model(user_ids):
+    return SCORES[np.asarray(user_ids)]
+
+
+def test_hand_computed_evaluation():
+    row = evaluation.evaluate(table_model, TRAIN, TEST, k=2, num_items=5).iloc[0]
+    # user 0: top-2 after removing item 0 = [3, 4] -> hits [1, 0], 2 relevant
+    # user 1: top-2 after removing item 4 = [3, 2] -> hits [0, 1], 1 relevant
+    assert row["precision@2"] == pytest.approx((1 / 2 + 1 / 2) / 2)
+    assert row["recall@2"] == pytest.approx((1 / 2 + 1 / 1) / 2)
+    # nDCG: user 0: 1 / (1 + 1/log2 3); user 1: (1/log2 3) / 1
+    expected = (1 / (1 + 1 / np.log2(3)) + 1 / np.log2(3)) / 2
+    assert row["ndcg@2"] == pytest.approx(expected)
+    # AP: user 0: 1/1 / min(2,2) = 0.5 (map@2), /2 = 0.5 (map); user 1: (1/2) / 1
+    assert row["map@2"] == pytest.approx((0.5 + 0.5) / 2)
+    assert row["mrr@2"] == pytest.approx((1 + 1 / 2) / 2)
+    assert row["coverage@2"] == pytest.approx(3 / 5)  # items 2, 3, 4
+    assert row["users"] == 2
+
+
+def test_seen_items_are_removed_unless_asked():
+    kept = evaluation.evaluate(table_model, TRAIN, TEST, k=1, num_items=5, remove_seen=False)
+    removed = evaluation.evaluate(table_model, TRAIN, TEST, k=1, num_items=5)
+    assert kept.iloc[0]["precision@1"] == 0.0  # both users' top item is a train item
+    assert removed.iloc[0]["precision@1"] == 0.5
+
+
+def test_matches_metric_functions_on_random_scores(synthetic_split):
+    train, test, nu, ni = synthetic_split
+    model = RandomRecommender(seed=3).fit(train, nu, ni)
+    got = evaluation.evaluate(model, train, test, k=10, batch_size=37).iloc[0]
+    # slow reference: per user, with Python sets
+    users = np.sort(test.user_id.unique())
+    scores = model.score(users)
+    seen = train.groupby("user_id").item_id.apply(set)
+    rel = test.groupby("user_id").item_id.apply(set)
+    recommended = []
+    for row, u in enumerate(users):
+        order = [i for i in np.argsort(-scores[row], kind="stable") if i not in seen.get(u, set())]
+        recommended.append(order[:10])
+    hits, n_rel = metrics.hit_matrix(np.array(recommended), [rel[u] for u in users])
+    assert got["ndcg@10"] == pytest.approx(metrics.ndcg_at_k(hits, n_rel).mean())
+    assert got["map"] == pytest.approx(metrics.average_precision(hits, n_rel, normalize="all").mean())
+
+
+def test_popularity_beats_random_on_planted_data(synthetic_split):
+    train, test, nu, ni = synthetic_split
+    pop = evaluation.evaluate(PopularityRecommender().fit(train, nu, ni), train, test)
+    rnd = evaluation.evaluate(RandomRecommender().fit(train, nu, ni), train, test)
+    assert pop.iloc[0]["ndcg@10"] > 1.5 * rnd.iloc[0]["ndcg@10"]
+    assert rnd.iloc[0]["coverage@10"] > pop.iloc[0]["coverage@10"]
+    assert rnd.iloc[0]["novelty@10"] > pop.iloc[0]["novelty@10"]
+
+
+def test_same_seed_same_numbers(synthetic_split):
+    train, test, nu, ni = synthetic_split
+    a = evaluation.evaluate(RandomRecommender(seed=1).fit(train, nu, ni), train, test)
+    b = evaluation.evaluate(RandomRecommender(seed=1).fit(train, nu, ni), train, test)
+    c = evaluation.evaluate(RandomRecommender(seed=2).fit(train, nu, ni), train, test)
+    pd.testing.assert_frame_equal(a, b)
+    assert not a.equals(c)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(k=0), "k must be a positive integer"),
+    (dict(k=-1), "k must be a positive integer"),
+    (dict(k=6), "exceeds the catalogue size"),
+    (dict(test=TEST.iloc[0:0]), "test is empty"),
+    (dict(test=pd.DataFrame({"user_id": [0], "item_id": [7]})), "unknown index"),
+    (dict(model=lambda u: SCORES[np.asarray(u)][:, :3]), "must return shape"),
+    (dict(model=lambda u: np.full((len(u), 5), np.nan)), "NaN scores"),
+    (dict(model="popularity"), "score"),
+])
+def test_bad_input_is_named(kwargs, message):
+    args = dict(model=table_model, train=TRAIN, test=TEST, num_items=5) | kwargs
+    with pytest.raises((ValueError, TypeError), match=message):
+        evaluation.evaluate(args.pop("model"), args.pop("train"), args.pop("test"), **args)
+
+
+def test_recommend_removes_seen_and_checks_ids():
+    pop = PopularityRecommender().fit(pd.DataFrame({"user_id": [0, 1, 1, 2],
+                                                    "item_id": [0, 0, 1, 2]}), 3, 4)
+    assert pop.recommend(0, k=2)["item_id"].tolist() == [1, 2]  # item 0 seen by user 0
+    assert pop.recommend(0, k=2, exclude_seen=False)["item_id"].tolist()[0] == 0
+    with pytest.raises(KeyError, match="unknown user index"):
+        pop.recommend(5)
+    with pytest.raises(ValueError, match="k must be"):
+        pop.recommend(0, k=0)
+    with pytest.raises(RuntimeError, match="not fitted"):
+        PopularityRecommender().score([0])
+    with pytest.raises(ValueError, match="train is empty"):
+        PopularityRecommender().fit(pd.DataFrame({"user_id": [], "item_id": []}), 3, 4)
+
+
+def test_sampled_protocol_inflates_metrics(synthetic_split):
+    train, test, nu, ni = synthetic_split
+    pop = PopularityRecommender().fit(train, nu, ni)
+    full = evaluation.evaluate(pop, train, test).iloc[0]
+    sampled = evaluation.evaluate_sampled(pop, train, test, num_negatives=20, seed=0).iloc[0]
+    assert sampled["hit_rate@10"] > full["hit_rate@10"] * 0.5  # computed, and finite
+    assert sampled["ndcg@10"] > full["ndcg@10"]
+    again = evaluation.evaluate_sampled(pop, train, test, num_negatives=20, seed=0)
+    assert again.iloc[0]["ndcg@10"] == sampled["ndcg@10"]
+
+
+def test_evaluate_ratings():
+    class Mean:
+        def predict(self, users, items):
+            return np.full(len(users), 3.0)
+    test = pd.DataFrame({"user_id": [0, 1], "item_id": [0, 1], "rating": [5.0, 1.0]})
+    row = evaluation.evaluate_ratings(Mean(), test).iloc[0]
+    assert row["rmse"] == pytest.approx(2.0) and row["mae"] == pytest.approx(2.0)
+    with pytest.raises(TypeError, match="no predict"):
+        evaluation.evaluate_ratings(PopularityRecommender(), test)

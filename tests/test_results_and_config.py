@@ -1,0 +1,79 @@
+"""The results registry and quick mode / seeds."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rec_course import config, results
+
+
+def test_record_replaces_same_model_and_protocol(tmp_path):
+    results.record("02_x", "Popularity", {"ndcg@10": 0.2}, protocol="stratified-75-25",
+                   train_seconds=0.1, mode="full", results_dir=tmp_path)
+    results.record("02_x", "Popularity", pd.DataFrame([{"ndcg@10": 0.25, "users": 943}]),
+                   protocol="stratified-75-25", mode="full", results_dir=tmp_path)
+    results.record("02_x", "Random", {"ndcg@10": 0.02}, protocol="stratified-75-25",
+                   mode="full", results_dir=tmp_path)
+    records = json.loads((tmp_path / "02_x.json").read_text())
+    assert [(r["model"], r["metrics"]["ndcg@10"]) for r in records] == [
+        ("Popularity", 0.25), ("Random", 0.02)]
+    assert "users" not in records[0]["metrics"]  # counts are not metrics
+    assert set(records[0]) == {"notebook", "model", "protocol", "mode", "metrics",
+                               "train_seconds"}
+
+
+def test_quick_runs_never_overwrite_full_results(tmp_path, monkeypatch):
+    results.record("02_x", "Pop", {"ndcg@10": 0.24}, protocol="p", mode="full",
+                   results_dir=tmp_path)
+    monkeypatch.setenv("REC_COURSE_QUICK", "1")
+    path = results.record("02_x", "Pop", {"ndcg@10": 0.01}, protocol="p", results_dir=tmp_path)
+    assert path == tmp_path / "quick" / "02_x.json"
+    assert json.loads((tmp_path / "02_x.json").read_text())[0]["metrics"]["ndcg@10"] == 0.24
+
+
+@pytest.mark.parametrize("metrics, message", [
+    ({"NDCG@10": 0.1}, "lower-case"),
+    ({"ndcg@10": float("nan")}, "finite"),
+    ({}, "non-empty"),
+])
+def test_record_rejects_bad_metrics(tmp_path, metrics, message):
+    with pytest.raises(ValueError, match=message):
+        results.record("nb", "m", metrics, protocol="p", mode="full", results_dir=tmp_path)
+    assert not (tmp_path / "nb.json").exists()
+
+
+def test_results_md_puts_course_beside_published(tmp_path):
+    results.record("02_x", "Popularity", {"ndcg@10": 0.2431, "precision@10": 0.2, "map": 0.05},
+                   protocol="stratified-75-25", train_seconds=0.01, mode="full",
+                   results_dir=tmp_path)
+    (tmp_path / "benchmarks.json").write_text(json.dumps([
+        {"name": "evaluate ML-100K", "seconds": 0.08, "repeats": 5, "machine": "2-core CPU"}]))
+    text = results.write_results_md(tmp_path).read_text()
+    assert "| Popularity | course: 02_x | 0.2431 |" in text
+    assert "BPR" in text and "0.4420" in text  # Microsoft Recommenders' published row
+    assert "evaluate ML-100K | 0.0800" in text
+
+
+def test_quick_flag(monkeypatch):
+    monkeypatch.setenv("REC_COURSE_QUICK", "1")
+    assert config.quick() and config.mode() == "quick"
+    monkeypatch.setenv("REC_COURSE_QUICK", "0")
+    assert not config.quick()
+    monkeypatch.setenv("REC_COURSE_QUICK", "maybe")
+    with pytest.raises(ValueError, match="not understood"):
+        config.quick()
+
+
+def test_seed_everything_makes_numbers_repeat():
+    keras = pytest.importorskip("keras")
+    config.seed_everything(7)
+    a = (np.random.rand(3), keras.random.normal((3,)).numpy())
+    config.seed_everything(7)
+    b = (np.random.rand(3), keras.random.normal((3,)).numpy())
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    with pytest.raises(ValueError, match="non-negative integer"):
+        config.seed_everything(-1)
