@@ -11,4 +11,8 @@ import os as _os
 _os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from rec_course import _quiet_tf
+
+_quiet_tf.install()
+
 __version__ = "0.1.0"

@@ -302,6 +302,16 @@ def default_sources(spec: DatasetSpec = ML_100K, url: str | None = None) -> list
     return sources
 
 
+def _show(path: Path) -> str:
+    """A path for messages: relative to the repository when inside it, else with ~."""
+    path = Path(path).resolve()
+    try:
+        return str(path.relative_to(config.REPO_ROOT))
+    except ValueError:
+        home = Path.home()
+        return "~/" + str(path.relative_to(home)) if path.is_relative_to(home) else str(path)
+
+
 def _reason(e: BaseException) -> str:
     text = str(e) or type(e).__name__
     return text if isinstance(e, CorruptDataError) else f"{type(e).__name__}: {text}"
@@ -344,7 +354,7 @@ def load_movielens_100k(
                 failures.append(f"cached file {cached}: {_reason(e)} (it will be replaced)")
                 continue
             if verbose:
-                print(f"{spec.name}: loaded from the cache {cached}")
+                print(f"{spec.name}: loaded from the cache {_show(cached)}")
             return data
 
     if download:  # 2. each source, into a temporary file that is renamed only when valid
@@ -371,7 +381,7 @@ def load_movielens_100k(
                 for f in failures:
                     print(f"{spec.name}: skipped {f}")
                 print(f"{spec.name}: fetched from {src.describe}; cached at "
-                      f"{folder / src.cache_name}")
+                      f"{_show(folder / src.cache_name)}")
             return data
     else:
         failures.append("downloading is switched off (download=False)")

@@ -1,0 +1,52 @@
+"""Shared plumbing for the exercise checkers."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+
+class Verdict:
+    """A checker's answer: truthy when the exercise passed. Shows nothing as a notebook
+    cell's last value (the checker has already printed its message)."""
+
+    def __init__(self, passed: bool):
+        self.passed = bool(passed)
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __repr__(self) -> str:
+        return f"Verdict(passed={self.passed})"
+
+    def _ipython_display_(self) -> None:
+        pass
+
+
+class Wrong(Exception):
+    """Raised inside a checker with the hint to show the learner."""
+
+
+def run_check(name: str, body: Callable[[], None]) -> Verdict:
+    """Run ``body``; print a verdict for exercise ``name`` and return whether it passed."""
+    try:
+        body()
+    except NotImplementedError:
+        print(f"[ ] {name}: not attempted yet. Replace `raise NotImplementedError` with "
+              "your code and run the cell again.")
+        return Verdict(False)
+    except Wrong as e:
+        print(f"[x] {name}: not yet. {e}")
+        return Verdict(False)
+    except Exception as e:  # noqa: BLE001 - the learner's code crashed: say how
+        print(f"[x] {name}: your code raised {type(e).__name__}: {e}")
+        return Verdict(False)
+    print(f"[ok] {name}: correct.")
+    return Verdict(True)
+
+
+def close(a: float, b: float, tol: float = 1e-6) -> bool:
+    """abs(a - b) <= tol * max(1, |b|)."""
+    try:
+        return abs(float(a) - float(b)) <= tol * max(1.0, abs(float(b)))
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,71 @@
+"""Notebook hygiene: student and solution copies in step, committed from a full-mode run,
+no error outputs, small, exercises present, README's course map complete."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import nbformat
+import pytest
+
+from rec_course.config import REPO_ROOT
+from rec_course.course import COURSE_MAP, course_map
+
+sys.path.insert(0, str(REPO_ROOT / "tools"))
+import nbsync  # noqa: E402
+
+NOTEBOOKS = sorted(p.name for p in (REPO_ROOT / "notebooks").glob("*.ipynb"))
+ALL = [REPO_ROOT / d / n for d in ("notebooks", "solutions") for n in NOTEBOOKS]
+
+
+def test_there_are_notebooks():
+    assert len(NOTEBOOKS) >= 3
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_student_and_solution_in_step(name):
+    assert (REPO_ROOT / "solutions" / name).exists(), f"solutions/{name} is missing"
+    assert nbsync.drift(name) == []
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_committed_outputs_are_clean(path):
+    nb = nbformat.read(path, as_version=4)
+    assert path.stat().st_size < 1_500_000, "trim outputs (fewer rows, lower dpi)"
+    texts = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        assert cell.execution_count is not None, "run the notebook (make course) before committing"
+        for out in cell.get("outputs", []):
+            assert out.output_type != "error", f"error output in: {cell.source[:80]}"
+            texts.append(out.get("text", "") + str(out.get("data", {}).get("text/plain", "")))
+    joined = "\n".join(texts)
+    assert "mode: full" in joined, "outputs must come from a full-mode run (make course)"
+    assert not re.search(r"/(home|root|work|Users|tmp)/", joined), "absolute path in outputs"
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_structure(name):
+    nb = nbformat.read(REPO_ROOT / "notebooks" / name, as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    for part in ("Learning objectives", "**Time**", "## Exercises", "Where to go next"):
+        assert part in text, f"{name} lacks {part!r}"
+    exercises = [c for c in nb.cells if c.cell_type == "code" and nbsync.is_exercise(c)]
+    assert len(exercises) >= 3
+    for cell in exercises:
+        assert "NotImplementedError" in cell.source or "= None" in cell.source
+        assert "ex.check_" in cell.source
+    solutions = nbformat.read(REPO_ROOT / "solutions" / name, as_version=4)
+    for cell in solutions.cells:
+        if cell.cell_type == "code" and nbsync.is_exercise(cell):
+            assert "assert ex.check_" in cell.source and "NotImplementedError" not in cell.source
+
+
+def test_readme_lists_the_course_map():
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    for entry in COURSE_MAP:
+        assert entry["notebook"] in readme
+    ready = course_map().query("status == 'ready'").notebook.tolist()
+    assert sorted(f"{n}.ipynb" for n in ready) == NOTEBOOKS

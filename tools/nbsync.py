@@ -1,0 +1,133 @@
+"""Keep student notebooks (notebooks/) and solution notebooks (solutions/) in step.
+
+Cells tagged ``exercise`` (cell metadata ``tags``) are the only cells allowed to differ:
+the student copy holds the task and a stub, the solution copy the worked answer. Every
+other cell is shared.
+
+    python tools/nbsync.py build SRC.py        # percent-format source -> both notebooks
+    python tools/nbsync.py sync NAME.ipynb     # copy shared cells notebooks/ -> solutions/
+    python tools/nbsync.py check               # exit 1 if any pair has drifted
+
+Percent format for ``build`` (used to draft a new notebook; the .ipynb files are the
+source of truth afterwards): ``# %% [markdown]`` starts a markdown cell, ``# %%`` a code
+cell, and ``# %% [exercise]`` / ``# %% [markdown exercise]`` an exercise cell whose text
+holds the student version, then a line ``# --- solution ---``, then the solution version.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+SPLIT = "# --- solution ---"
+KERNEL = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+
+def is_exercise(cell) -> bool:
+    return "exercise" in cell.get("metadata", {}).get("tags", [])
+
+
+def _strip_md(text: str) -> str:
+    return "\n".join(line[2:] if line.startswith("# ") else line.lstrip("#")
+                     for line in text.splitlines())
+
+
+def parse_percent(source: str) -> tuple[list, list]:
+    """Percent-format text -> (student cells, solution cells)."""
+    chunks = re.split(r"^# %%(.*)$", source, flags=re.M)
+    student, solution = [], []
+    for header, body in zip(chunks[1::2], chunks[2::2]):
+        kind = header.strip().strip("[]").split()
+        body = body.strip("\n")
+        markdown, exercise = "markdown" in kind, "exercise" in kind
+        parts = body.split(SPLIT) if exercise else [body, body]
+        if len(parts) != 2:
+            raise ValueError(f"exercise cell needs exactly one '{SPLIT}' line:\n{body[:200]}")
+        for target, text in zip((student, solution), parts):
+            text = text.strip("\n")
+            text = _strip_md(text) if markdown else text
+            cell = (nbformat.v4.new_markdown_cell(text) if markdown
+                    else nbformat.v4.new_code_cell(text))
+            if exercise:
+                cell.metadata["tags"] = ["exercise"]
+            target.append(cell)
+    return student, solution
+
+
+def _notebook(cells) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = cells
+    nb.metadata["kernelspec"] = KERNEL
+    nb.metadata["language_info"] = {"name": "python"}
+    return nb
+
+
+def _ids(student, solution) -> None:
+    for i, (a, b) in enumerate(zip(student, solution)):  # same ids on both sides
+        a.id = b.id = f"c{i:03d}"
+
+
+def build(src: Path) -> None:
+    student, solution = parse_percent(src.read_text(encoding="utf-8"))
+    _ids(student, solution)
+    name = src.stem + ".ipynb"
+    nbformat.write(_notebook(student), ROOT / "notebooks" / name)
+    nbformat.write(_notebook(solution), ROOT / "solutions" / name)
+    print(f"wrote notebooks/{name} and solutions/{name} ({len(student)} cells)")
+
+
+def drift(name: str) -> list[str]:
+    """Differences in shared cells between notebooks/NAME and solutions/NAME."""
+    a = nbformat.read(ROOT / "notebooks" / name, as_version=4).cells
+    b = nbformat.read(ROOT / "solutions" / name, as_version=4).cells
+    problems = []
+    if len(a) != len(b):
+        return [f"{name}: {len(a)} cells in notebooks/, {len(b)} in solutions/"]
+    for i, (x, y) in enumerate(zip(a, b)):
+        if is_exercise(x) != is_exercise(y):
+            problems.append(f"{name} cell {i}: tagged exercise on one side only")
+        elif x.cell_type != y.cell_type:
+            problems.append(f"{name} cell {i}: {x.cell_type} vs {y.cell_type}")
+        elif not is_exercise(x) and x.source != y.source:
+            problems.append(f"{name} cell {i}: shared cell differs ({x.source[:60]!r}...)")
+    return problems
+
+
+def sync(name: str) -> None:
+    a = nbformat.read(ROOT / "notebooks" / name, as_version=4)
+    b = nbformat.read(ROOT / "solutions" / name, as_version=4)
+    solutions = [c for c in b.cells if is_exercise(c)]
+    if len(solutions) != sum(is_exercise(c) for c in a.cells):
+        raise SystemExit(f"{name}: the two sides have different numbers of exercise cells")
+    it = iter(solutions)
+    b.cells = [next(it) if is_exercise(c) else c for c in a.cells]
+    nbformat.write(b, ROOT / "solutions" / name)
+    print(f"synced solutions/{name}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("build").add_argument("src", type=Path)
+    sub.add_parser("sync").add_argument("name")
+    sub.add_parser("check")
+    args = parser.parse_args()
+    if args.cmd == "build":
+        build(args.src)
+    elif args.cmd == "sync":
+        sync(Path(args.name).name)
+    else:
+        problems = [p for nb in sorted((ROOT / "notebooks").glob("*.ipynb"))
+                    for p in drift(nb.name)]
+        print("\n".join(problems) or "notebooks and solutions are in step")
+        return 1 if problems else 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
