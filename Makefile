@@ -9,6 +9,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 LAB_ARGS ?=
+# Jupyter refuses to run as root unless told; containers often run as root.
+LAB_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 PYTEST_ARGS ?=
 NB_TIMEOUT ?= 1800
 
@@ -28,7 +30,7 @@ data: $(STAMP)
 	$(PY) -m rec_course.data fetch
 
 lab: data
-	$(PY) -m jupyter lab $(LAB_ARGS) notebooks/00_setup_and_tour.ipynb
+	$(PY) -m jupyter lab $(LAB_ROOT) $(LAB_ARGS) notebooks/00_setup_and_tour.ipynb
 
 # Quick mode: same code path, fewer epochs. pytest exits non-zero (5) if nothing ran.
 test: data

@@ -166,3 +166,10 @@ def test_dataset_stats():
     s = data.dataset_stats(RAW)
     assert (s["interactions"], s["users"], s["items"]) == (6, 3, 3)
     assert s["density"] == pytest.approx(6 / 9)
+
+
+def test_stratified_split_rounds_half_up_and_keeps_a_train_row():
+    df = pd.DataFrame({"user_id": [1, 2, 2], "item_id": [1, 1, 2]})
+    train, test = data.stratified_split(df, 0.5, seed=0)
+    # user 1: one row -> stays in train; user 2: 2 rows, 2 * 0.5 = 1 -> one each side
+    assert sorted(train.user_id) == [1, 2] and test.user_id.tolist() == [2]

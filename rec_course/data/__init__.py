@@ -4,6 +4,7 @@
     ratings, items, users = data.load_movielens_100k()
 """
 
+from rec_course.data import explore
 from rec_course.data.movielens import (
     GENRES, ITEM_ID, ML_100K, RATING, TIMESTAMP, USER_ID, CorruptDataError,
     DataUnavailableError, MovieLens, load_movielens_100k, ratings_sha256,
@@ -19,7 +20,7 @@ from rec_course.data.splits import (
 from rec_course.data.synthetic import make_synthetic
 
 __all__ = [
-    "GENRES", "ITEM_ID", "ML_100K", "RATING", "TIMESTAMP", "USER_ID", "CorruptDataError",
+    "GENRES", "ITEM_ID", "explore", "ML_100K", "RATING", "TIMESTAMP", "USER_ID", "CorruptDataError",
     "DataUnavailableError", "IdMap", "MovieLens", "dataset_stats", "index_ids",
     "interaction_matrix", "k_core", "leave_last_out", "load_movielens_100k",
     "make_synthetic", "ratings_sha256", "sample_negatives", "stratified_split",

@@ -18,7 +18,7 @@ def check_ids(df: pd.DataFrame, num_users: int, num_items: int, name: str = "dat
             raise ValueError(f"{name}.{col} must hold integer indices (use index_ids first), "
                              f"got dtype {ids.dtype}")
         if len(ids) and (ids.min() < 0 or ids.max() >= n):
-            bad = ids[(ids < 0) | (ids >= n)][:5].tolist()
+            bad = np.unique(ids[(ids < 0) | (ids >= n)])[:5].tolist()
             raise ValueError(f"{name}.{col} has unknown index(es) {bad}: valid range is "
                              f"0..{n - 1}")
 

@@ -28,8 +28,8 @@ def stratified_split(df: pd.DataFrame, test_size: float = 0.25, *, by: str = "us
                      seed: int = 42) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Random split within each user (``by="user"``) or each item (``by="item"``).
 
-    Each group's rows are shuffled and the first ``round(n * (1 - test_size))`` go to
-    train, so a group with one row stays in train and every user (item) keeps about
+    Each group's rows are shuffled and the first ``max(1, round_half_up(n * (1 -
+    test_size)))`` go to train, so every group keeps at least one train row and about
     ``1 - test_size`` of its rows in train.
 
     Returns:
@@ -44,7 +44,9 @@ def stratified_split(df: pd.DataFrame, test_size: float = 0.25, *, by: str = "us
     shuffled = df.assign(_r=rng.random(len(df)))
     rank = shuffled.groupby(key)["_r"].rank(method="first") - 1  # 0-based position
     size = shuffled.groupby(key)[key].transform("size")
-    in_train = (rank < np.round(size * (1.0 - test_size))).to_numpy()
+    # round half up (np.round rounds halves to even), and keep at least one train row
+    n_train = np.maximum(1, np.floor(size * (1.0 - test_size) + 0.5))
+    in_train = (rank < n_train).to_numpy()
     return df[in_train].reset_index(drop=True), df[~in_train].reset_index(drop=True)
 
 

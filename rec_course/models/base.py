@@ -7,7 +7,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from rec_course.data.preprocessing import validate_interactions
-from rec_course.data.sparse import interaction_matrix
+from rec_course.data.sparse import check_ids, interaction_matrix
 
 
 class Recommender:
@@ -21,18 +21,27 @@ class Recommender:
     num_items: int
     seen: sp.csr_matrix
 
-    def fit(self, train: pd.DataFrame, num_users: int, num_items: int) -> "Recommender":
-        """Fit on indexed interactions (user_id < num_users, item_id < num_items)."""
+    def fit(self, train: pd.DataFrame, num_users: int, num_items: int,
+            valid: pd.DataFrame | None = None) -> "Recommender":
+        """Fit on indexed interactions (user_id < num_users, item_id < num_items).
+
+        ``valid`` (indexed, disjoint from train) is used by trained models for learning
+        curves and early stopping; never pass the test split.
+        """
         validate_interactions(train, name="train")
+        if valid is not None:
+            validate_interactions(valid, name="valid")
         if num_users <= 0 or num_items <= 0:
             raise ValueError(f"num_users and num_items must be positive, got "
                              f"{num_users}, {num_items}")
         self.seen = interaction_matrix(train, num_users, num_items)
         self.num_users, self.num_items = int(num_users), int(num_items)
-        self._fit(train)
+        if valid is not None:
+            check_ids(valid, num_users, num_items, "valid")
+        self._fit(train, valid)
         return self
 
-    def _fit(self, train: pd.DataFrame) -> None:
+    def _fit(self, train: pd.DataFrame, valid: pd.DataFrame | None) -> None:
         raise NotImplementedError
 
     def _check_fitted(self) -> None:

@@ -14,7 +14,7 @@ class RandomRecommender(Recommender):
     def __init__(self, seed: int = 0):
         self.seed = seed
 
-    def _fit(self, train: pd.DataFrame) -> None:
+    def _fit(self, train: pd.DataFrame, valid: pd.DataFrame | None = None) -> None:
         pass
 
     def score(self, user_ids: np.ndarray) -> np.ndarray:
@@ -28,7 +28,7 @@ class RandomRecommender(Recommender):
 class PopularityRecommender(Recommender):
     """Scores every item by the number of train users who interacted with it."""
 
-    def _fit(self, train: pd.DataFrame) -> None:
+    def _fit(self, train: pd.DataFrame, valid: pd.DataFrame | None = None) -> None:
         self.item_scores_ = np.asarray(self.seen.sum(axis=0), dtype=np.float32).ravel()
 
     def score(self, user_ids: np.ndarray) -> np.ndarray:

@@ -1,0 +1,181 @@
+"""Neural collaborative filtering (He et al. 2017): GMF, MLP and NeuMF, in Keras.
+
+    GMF:   y = sigmoid(h . (p_u * q_i))
+    MLP:   y = sigmoid(w . MLP([p_u, q_i]))
+    NeuMF: y = sigmoid(h . [p_u^G * q_i^G, MLP([p_u^M, q_i^M])])
+
+Trained on binary cross-entropy with ``num_negatives`` uniformly sampled negatives per
+positive, re-sampled every epoch. NeuMF can start from pretrained GMF and MLP weights
+(the paper's initialisation, with the two output layers mixed by ``alpha`` = 0.5).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+
+import keras
+from keras import layers, ops
+
+from rec_course.data.sampling import sample_negatives
+from rec_course.models.base import Recommender
+from rec_course.models.training import (fit_epochs, interactions, make_dataset,
+                                         ranking_validator)
+
+KINDS = ("gmf", "mlp", "neumf")
+
+
+@keras.saving.register_keras_serializable(package="rec_course")
+class NCFModel(keras.Model):
+    """Inputs (user_ids (batch,), item_ids (batch,)) -> logits (batch,).
+
+    Args:
+        num_users, num_items: table sizes.
+        kind: ``"gmf"``, ``"mlp"`` or ``"neumf"``.
+        embedding_dim: GMF embedding size (and the MLP's last hidden layer size).
+        mlp_layers: hidden sizes of the MLP tower, e.g. (64, 32, 16); its input is
+            two embeddings of mlp_layers[0] // 2 each.
+        l2: L2 weight on looked-up embeddings.
+        seed: initializer seed.
+    """
+
+    def __init__(self, num_users: int, num_items: int, kind: str = "neumf",
+                 embedding_dim: int = 16, mlp_layers: tuple[int, ...] = (64, 32, 16),
+                 l2: float = 0.0, seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+        self.num_users, self.num_items, self.kind = num_users, num_items, kind
+        self.embedding_dim, self.mlp_layers = embedding_dim, tuple(mlp_layers)
+        self.l2, self.seed = l2, seed
+        init = lambda s: keras.initializers.RandomNormal(stddev=0.01, seed=seed + s)  # noqa: E731
+        if kind in ("gmf", "neumf"):
+            self.gmf_user = layers.Embedding(num_users, embedding_dim, embeddings_initializer=init(0))
+            self.gmf_item = layers.Embedding(num_items, embedding_dim, embeddings_initializer=init(1))
+        if kind in ("mlp", "neumf"):
+            half = self.mlp_layers[0] // 2
+            self.mlp_user = layers.Embedding(num_users, half, embeddings_initializer=init(2))
+            self.mlp_item = layers.Embedding(num_items, half, embeddings_initializer=init(3))
+            self.tower = [layers.Dense(units, activation="relu",
+                                       kernel_initializer=keras.initializers.GlorotUniform(seed + 4 + n))
+                          for n, units in enumerate(self.mlp_layers[1:])]
+        self.out = layers.Dense(1, kernel_initializer=keras.initializers.LecunUniform(seed + 20))
+
+    def branches(self, users, items):
+        """The vectors fed to the output layer: list of (batch, d) tensors."""
+        parts, penalty = [], 0.0
+        if self.kind in ("gmf", "neumf"):
+            p, q = self.gmf_user(users), self.gmf_item(items)
+            parts.append(p * q)  # (batch, embedding_dim)
+            penalty = penalty + ops.mean(ops.sum(p * p + q * q, -1))
+        if self.kind in ("mlp", "neumf"):
+            p, q = self.mlp_user(users), self.mlp_item(items)
+            h = ops.concatenate([p, q], axis=-1)  # (batch, mlp_layers[0])
+            for dense in self.tower:
+                h = dense(h)
+            parts.append(h)  # (batch, mlp_layers[-1])
+            penalty = penalty + ops.mean(ops.sum(p * p + q * q, -1))
+        if self.l2:
+            self.add_loss(self.l2 * penalty)
+        return parts
+
+    def call(self, inputs):
+        users, items = inputs
+        parts = self.branches(users, items)
+        h = parts[0] if len(parts) == 1 else ops.concatenate(parts, axis=-1)
+        return ops.squeeze(self.out(h), -1)  # logits (batch,)
+
+    def get_config(self):
+        return {**super().get_config(), "num_users": self.num_users,
+                "num_items": self.num_items, "kind": self.kind,
+                "embedding_dim": self.embedding_dim, "mlp_layers": list(self.mlp_layers),
+                "l2": self.l2, "seed": self.seed}
+
+
+def load_pretrained(neumf: NCFModel, gmf: NCFModel, mlp: NCFModel, alpha: float = 0.5) -> None:
+    """Initialise a NeuMF from trained GMF and MLP models (He et al. 2017, section 3.4.1)."""
+    if (neumf.kind, gmf.kind, mlp.kind) != ("neumf", "gmf", "mlp"):
+        raise ValueError("load_pretrained(neumf, gmf, mlp) needs models of those kinds")
+    neumf.gmf_user.set_weights(gmf.gmf_user.get_weights())
+    neumf.gmf_item.set_weights(gmf.gmf_item.get_weights())
+    neumf.mlp_user.set_weights(mlp.mlp_user.get_weights())
+    neumf.mlp_item.set_weights(mlp.mlp_item.get_weights())
+    for a, b in zip(neumf.tower, mlp.tower):
+        a.set_weights(b.get_weights())
+    (wg, bg), (wm, bm) = gmf.out.get_weights(), mlp.out.get_weights()
+    neumf.out.set_weights([np.concatenate([alpha * wg, (1 - alpha) * wm]),
+                           alpha * bg + (1 - alpha) * bm])
+
+
+class NCF(Recommender):
+    """GMF / MLP / NeuMF with the course's recommender interface.
+
+    Args:
+        kind, embedding_dim, mlp_layers, l2: model hyperparameters (see :class:`NCFModel`).
+        num_negatives: sampled negatives per positive, re-sampled each epoch.
+        learning_rate, epochs, batch_size: Adam training.
+        patience, eval_every: early stopping on validation nDCG@10 (with ``valid``).
+        pretrained: for ``kind="neumf"``, a (gmf, mlp) pair of fitted NCF recommenders
+            to initialise from.
+        seed: initializer, sampling and shuffling seed.
+    """
+
+    def __init__(self, kind: str = "neumf", embedding_dim: int = 16,
+                 mlp_layers: tuple[int, ...] = (64, 32, 16), l2: float = 0.0,
+                 num_negatives: int = 4, learning_rate: float = 1e-3, epochs: int = 20,
+                 batch_size: int = 1024, patience: int | None = 3, eval_every: int = 1,
+                 pretrained: tuple["NCF", "NCF"] | None = None, seed: int = 0):
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+        if num_negatives <= 0 or epochs <= 0 or learning_rate <= 0:
+            raise ValueError("num_negatives, epochs and learning_rate must be positive")
+        if pretrained is not None and kind != "neumf":
+            raise ValueError("pretrained weights apply to kind='neumf' only")
+        self.kind, self.embedding_dim, self.mlp_layers, self.l2 = kind, embedding_dim, mlp_layers, l2
+        self.num_negatives, self.learning_rate, self.epochs = num_negatives, learning_rate, epochs
+        self.batch_size, self.patience, self.eval_every = batch_size, patience, eval_every
+        self.pretrained, self.seed = pretrained, seed
+
+    def _fit(self, train: pd.DataFrame, valid: pd.DataFrame | None = None) -> None:
+        self.model = NCFModel(self.num_users, self.num_items, self.kind, self.embedding_dim,
+                              self.mlp_layers, self.l2, self.seed)
+        self.model((np.zeros(1, np.int32), np.zeros(1, np.int32)))  # build the weights
+        optimizer = keras.optimizers.Adam(self.learning_rate)
+        if self.pretrained is not None:
+            gmf, mlp = self.pretrained
+            load_pretrained(self.model, gmf.model, mlp.model)
+            optimizer = keras.optimizers.SGD(self.learning_rate)  # as in the paper
+        self.model.compile(optimizer=optimizer,
+                           loss=keras.losses.BinaryCrossentropy(from_logits=True))
+        users, pos = interactions(train)
+        n_neg = self.num_negatives
+
+        def epoch_dataset(epoch: int):
+            neg = sample_negatives(self.seen, users, n_neg, seed=self.seed * 1000 + epoch)
+            all_users = np.concatenate([users, np.repeat(users, n_neg)])
+            all_items = np.concatenate([pos, neg.ravel().astype(np.int32)])
+            labels = np.concatenate([np.ones(len(users)), np.zeros(len(users) * n_neg)])
+            return make_dataset((all_users, all_items), labels.astype(np.float32),
+                                self.batch_size, seed=self.seed * 1000 + epoch)
+
+        validate = ranking_validator(self, train, valid) if valid is not None else None
+        start = time.perf_counter()
+        self.history = fit_epochs(self.model, epoch_dataset, self.epochs, validate=validate,
+                                  metric="val_ndcg@10", every=self.eval_every,
+                                  patience=self.patience)
+        self.train_seconds = time.perf_counter() - start
+
+    def score(self, user_ids: np.ndarray, chunk: int = 128) -> np.ndarray:
+        """Logits for every item: (len(user_ids), num_items), ``chunk`` users at a time."""
+        users = self._check_users(user_ids)
+        out = np.empty((len(users), self.num_items), dtype=np.float32)
+        items = np.arange(self.num_items, dtype=np.int32)
+        for s in range(0, len(users), chunk):
+            u = users[s:s + chunk].astype(np.int32)
+            uu = np.repeat(u, self.num_items)
+            ii = np.tile(items, len(u))
+            out[s:s + len(u)] = np.asarray(self.model.predict_on_batch((uu, ii))).reshape(
+                len(u), self.num_items)
+        return out

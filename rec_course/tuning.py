@@ -1,0 +1,50 @@
+"""Hyperparameter search on a validation split carved from train (never on test)."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from typing import Callable
+
+import pandas as pd
+
+from rec_course.evaluation import evaluate, evaluate_ratings
+
+
+def grid(**values: list) -> list[dict]:
+    """All combinations: ``grid(a=[1, 2], b=[3])`` -> ``[{"a": 1, "b": 3}, {"a": 2, "b": 3}]``."""
+    if not values or any(len(v) == 0 for v in values.values()):
+        raise ValueError("grid needs at least one value for every parameter")
+    keys = list(values)
+    return [dict(zip(keys, combo)) for combo in itertools.product(*values.values())]
+
+
+def grid_search(make_model: Callable[..., object], candidates: list[dict],
+                train: pd.DataFrame, valid: pd.DataFrame, num_users: int, num_items: int,
+                *, metric: str = "ndcg@10", k: int = 10, fit_valid: bool = False
+                ) -> pd.DataFrame:
+    """Fit ``make_model(**params)`` on ``train`` for each candidate, score it on ``valid``.
+
+    Args:
+        metric: a column of :func:`rec_course.evaluation.evaluate` (higher is better) or
+            ``"rmse"`` (lower is better, via ``evaluate_ratings``).
+        fit_valid: also pass ``valid`` to ``fit`` (for early stopping).
+
+    Returns:
+        One row per candidate (its parameters, the metric, fit seconds), best first.
+    """
+    if not candidates:
+        raise ValueError("no candidates to search")
+    rows = []
+    for params in candidates:
+        model = make_model(**params)
+        start = time.perf_counter()
+        model.fit(train, num_users, num_items, **({"valid": valid} if fit_valid else {}))
+        seconds = time.perf_counter() - start
+        if metric == "rmse":
+            value = float(evaluate_ratings(model, valid).iloc[0]["rmse"])
+        else:
+            value = float(evaluate(model, train, valid, k=k).iloc[0][metric])
+        rows.append({**params, metric: value, "fit_seconds": round(seconds, 2)})
+    out = pd.DataFrame(rows)
+    return out.sort_values(metric, ascending=(metric == "rmse")).reset_index(drop=True)
