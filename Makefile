@@ -35,15 +35,19 @@ lab: data
 # Quick mode: same code path, fewer epochs. pytest exits non-zero (5) if nothing ran.
 test: data
 	@start=$$(date +%s); \
-	REC_COURSE_QUICK=1 MPLBACKEND=Agg $(PY) -m pytest -p no:cacheprovider \
+	REC_COURSE_QUICK=1 $(PY) -m pytest -p no:cacheprovider \
 	  --nbval-lax --nbval-current-env --nbval-cell-timeout=900 \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	  tests notebooks solutions $(PYTEST_ARGS); rc=$$?; \
 	echo "make test: pytest exit $$rc after $$(( $$(date +%s) - start )) s"; exit $$rc
 
+# Full mode. The student notebooks record results/; the solutions (same code plus the
+# exercises) run afterwards with their results sent to a scratch folder.
 course: data
 	REC_COURSE_QUICK=0 $(PY) -m jupyter nbconvert --to notebook --execute --inplace \
-	  --ExecutePreprocessor.timeout=$(NB_TIMEOUT) notebooks/*.ipynb solutions/*.ipynb
+	  --ExecutePreprocessor.timeout=$(NB_TIMEOUT) notebooks/*.ipynb
+	REC_COURSE_QUICK=0 REC_COURSE_RESULTS=$(CURDIR)/results/quick/solutions $(PY) -m jupyter nbconvert \
+	  --to notebook --execute --inplace --ExecutePreprocessor.timeout=$(NB_TIMEOUT) solutions/*.ipynb
 	$(MAKE) benchmark results
 
 benchmark: data

@@ -173,9 +173,13 @@ def evaluate_sampled(model: ModelLike, train: pd.DataFrame, test: pd.DataFrame, 
                      num_negatives: int = 100, k: int = 10, seed: int = 0,
                      num_users: int | None = None, num_items: int | None = None,
                      batch_size: int = 1024) -> pd.DataFrame:
-    """Sampled-negative protocol: each test item ranked among ``num_negatives`` items the
-    user has in neither train nor test. Shown for contrast; the course reports
+    """Sampled-negative protocol: each test item ranked among ``num_negatives`` distinct
+    items the user has in neither train nor test. Shown for contrast; the course reports
     :func:`evaluate`.
+
+    Averages are over test *rows* (user-item pairs), as in the NCF-style protocol, while
+    :func:`evaluate` averages over *users* and counts a hit on any of the user's test
+    items: the two are not comparable number for number.
 
     Returns:
         One-row DataFrame ``hit_rate@k, ndcg@k, pairs`` averaged over test rows.
@@ -188,7 +192,8 @@ def evaluate_sampled(model: ModelLike, train: pd.DataFrame, test: pd.DataFrame, 
     known = interaction_matrix(pd.concat([train, test]), num_users, num_items)
     users = test[USER_ID].to_numpy()
     items = test[ITEM_ID].to_numpy()
-    negatives = sample_negatives(known, users, num_negatives, seed=seed)  # (n, neg)
+    negatives = sample_negatives(known, users, num_negatives, distinct=True,
+                                 seed=seed)  # (n, neg)
     ranks = np.empty(len(users), dtype=np.int64)
     for u_batch in np.array_split(np.unique(users), max(1, len(np.unique(users)) // batch_size)):
         scores = _scores(fn, u_batch, num_items)

@@ -173,3 +173,14 @@ def test_stratified_split_rounds_half_up_and_keeps_a_train_row():
     train, test = data.stratified_split(df, 0.5, seed=0)
     # user 1: one row -> stays in train; user 2: 2 rows, 2 * 0.5 = 1 -> one each side
     assert sorted(train.user_id) == [1, 2] and test.user_id.tolist() == [2]
+
+
+@pytest.mark.parametrize("strategy", ["uniform", "popularity"])
+def test_distinct_negatives_never_repeat_within_a_row(synthetic, strategy):
+    m = data.interaction_matrix(synthetic, 300, 200)
+    users = np.arange(300)
+    neg = data.sample_negatives(m, users, 100, distinct=True, strategy=strategy, seed=0)
+    assert all(len(set(row)) == 100 for row in neg.tolist())
+    assert not m[np.repeat(users, 100), neg.ravel()].any()
+    with pytest.raises(ValueError, match="fewer than"):
+        data.sample_negatives(m, users, 190, distinct=True)

@@ -163,3 +163,103 @@ def test_nb02_positive_popularity(synthetic_split):
     assert not passes(nb02.check_positive_popularity(all_ratings, train, test, nu, ni))
     wrong_shape = lambda tr, n, t: (lambda users: np.zeros(n))
     assert not passes(nb02.check_positive_popularity(wrong_shape, train, test, nu, ni))
+
+
+# ---------------------------------------------------------------- notebook 03
+from rec_course.exercises import nb03, nb04  # noqa: E402
+
+
+def good_cosine(x, shrinkage):
+    x = x.toarray().astype(float)
+    dots = x.T @ x
+    norms = np.sqrt(np.diag(dots))
+    sim = dots / (np.outer(norms, norms) + shrinkage + 1e-12)
+    np.fill_diagonal(sim, 0.0)
+    return sim
+
+
+def test_nb03_cosine(capsys):
+    assert passes(nb03.check_cosine_similarity(good_cosine))
+    with_diag = lambda x, s: good_cosine(x, s) + np.eye(x.shape[1])
+    assert not passes(nb03.check_cosine_similarity(with_diag))
+    assert "diagonal" in capsys.readouterr().out
+    assert not passes(nb03.check_cosine_similarity(lambda x, s: good_cosine(x, 0.0)))
+    assert "shrink" in capsys.readouterr().out
+    assert not passes(nb03.check_cosine_similarity(lambda x, s: good_cosine(x.T.tocsr(), s)))
+
+
+def good_als_update(conf, y, reg):
+    f = y.shape[1]
+    out = np.zeros((conf.shape[0], f))
+    for u in range(conf.shape[0]):
+        c = 1 + conf[u].toarray().ravel()
+        p = (conf[u].toarray().ravel() > 0).astype(float)
+        out[u] = np.linalg.solve(y.T @ (c[:, None] * y) + reg * np.eye(f), y.T @ (c * p))
+    return out
+
+
+def observed_only_update(conf, y, reg):
+    f = y.shape[1]
+    out = np.zeros((conf.shape[0], f))
+    for u in range(conf.shape[0]):
+        idx = conf[u].indices
+        c = 1 + conf[u].data
+        yu = y[idx]
+        out[u] = np.linalg.solve(yu.T @ (c[:, None] * yu) + reg * np.eye(f), yu.T @ c)
+    return out
+
+
+def test_nb03_als_update(capsys):
+    assert passes(nb03.check_als_user_update(good_als_update))
+    assert not passes(nb03.check_als_user_update(observed_only_update))
+    assert "observed items only" in capsys.readouterr().out
+    assert not passes(nb03.check_als_user_update(lambda conf, y, reg: np.zeros((5, 4))))
+
+
+def test_nb03_bpr_loss(capsys):
+    assert passes(nb03.check_bpr_loss(lambda p, n: np.mean(np.logaddexp(0, -(p - n)))))
+    assert not passes(nb03.check_bpr_loss(lambda p, n: np.mean(np.logaddexp(0, p - n))))
+    assert "sign" in capsys.readouterr().out
+    assert not passes(nb03.check_bpr_loss(lambda p, n: np.sum(np.logaddexp(0, -(p - n)))))
+    unstable = lambda p, n: np.mean(-np.log(1 / (1 + np.exp(-(p - n)))))
+    with np.errstate(all="ignore"):
+        assert passes(nb03.check_bpr_loss(unstable)) or "stable" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- notebook 04
+def test_nb04_gmf(capsys):
+    assert passes(nb04.check_gmf_logits(lambda p, q, h: (p * q) @ h))
+    assert not passes(nb04.check_gmf_logits(lambda p, q, h: (p * q).sum(1)))
+    assert "plain dot" in capsys.readouterr().out
+    assert not passes(nb04.check_gmf_logits(lambda p, q, h: 1 / (1 + np.exp(-(p * q) @ h))))
+
+
+def good_pointwise(m, n_neg, seed):
+    rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+    users = np.repeat(rows, n_neg)
+    neg = data.sample_negatives(m, users, 1, seed=seed)[:, 0]
+    return (np.concatenate([rows, users]), np.concatenate([m.indices, neg]),
+            np.concatenate([np.ones(m.nnz), np.zeros(len(users))]))
+
+
+def test_nb04_pointwise():
+    assert passes(nb04.check_pointwise_examples(good_pointwise))
+
+    def unchecked(m, n_neg, seed):
+        rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+        users = np.repeat(rows, n_neg)
+        neg = np.random.default_rng(seed).integers(m.shape[1], size=len(users))
+        return (np.concatenate([rows, users]), np.concatenate([m.indices, neg]),
+                np.concatenate([np.ones(m.nnz), np.zeros(len(users))]))
+    assert not passes(nb04.check_pointwise_examples(unchecked))
+    assert not passes(nb04.check_pointwise_examples(lambda m, n, s: good_pointwise(m, 1, s)))
+
+
+def test_nb04_neumf_init(capsys):
+    good = lambda wg, bg, wm, bm, a: (np.concatenate([a * wg, (1 - a) * wm]), a * bg + (1 - a) * bm)
+    assert passes(nb04.check_neumf_output_init(good))
+    swapped = lambda wg, bg, wm, bm, a: (np.concatenate([(1 - a) * wg, a * wm]), bg)
+    assert not passes(nb04.check_neumf_output_init(swapped))
+    assert "reverse" in capsys.readouterr().out
+    no_bias_mix = lambda wg, bg, wm, bm, a: (np.concatenate([a * wg, (1 - a) * wm]), bg + bm)
+    assert not passes(nb04.check_neumf_output_init(no_bias_mix))

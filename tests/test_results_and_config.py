@@ -77,3 +77,18 @@ def test_seed_everything_makes_numbers_repeat():
     assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
     with pytest.raises(ValueError, match="non-negative integer"):
         config.seed_everything(-1)
+
+
+def test_viz_helpers():
+    from rec_course import data, viz
+
+    x = np.random.default_rng(0).normal(size=(20, 5)) * [10, 1, 1, 1, 1]
+    proj = viz.pca_2d(x)
+    assert proj.shape == (20, 2) and proj[:, 0].var() > proj[:, 1].var()
+    raw = pd.DataFrame({"user_id": [5, 6], "item_id": [30, 10]})
+    _, ids = data.index_ids(raw)
+    items = pd.DataFrame({"item_id": [10, 30], "title": ["Ten", "Thirty"]})
+    recs = pd.DataFrame({"item_id": [1, 0], "score": [2.0, 1.0]})
+    assert viz.with_titles(recs, ids, items).title.tolist() == ["Thirty", "Ten"]
+    with pytest.raises(ValueError, match="2-D"):
+        viz.pca_2d(np.zeros(3))

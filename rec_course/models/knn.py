@@ -56,7 +56,16 @@ def keep_top_neighbors(sim: np.ndarray, num_neighbors: int) -> np.ndarray:
     return out
 
 
-class ItemKNN(Recommender):
+class _Neighborhood(Recommender):
+    def __init__(self, num_neighbors: int, shrinkage: float):
+        if num_neighbors <= 0:
+            raise ValueError(f"num_neighbors must be positive, got {num_neighbors}")
+        if shrinkage < 0:
+            raise ValueError(f"shrinkage must be >= 0, got {shrinkage}")
+        self.num_neighbors, self.shrinkage = num_neighbors, shrinkage
+
+
+class ItemKNN(_Neighborhood):
     """Item-based kNN: recommend items similar to the ones the user has.
 
     Args:
@@ -65,9 +74,7 @@ class ItemKNN(Recommender):
     """
 
     def __init__(self, num_neighbors: int = 100, shrinkage: float = 10.0):
-        if num_neighbors <= 0:
-            raise ValueError(f"num_neighbors must be positive, got {num_neighbors}")
-        self.num_neighbors, self.shrinkage = num_neighbors, shrinkage
+        super().__init__(num_neighbors, shrinkage)
 
     def _fit(self, train: pd.DataFrame, valid: pd.DataFrame | None = None) -> None:
         sim = cosine_similarity(self.seen, self.shrinkage)
@@ -87,7 +94,7 @@ class ItemKNN(Recommender):
         return pd.DataFrame({"item_id": top, "similarity": col[top]})
 
 
-class UserKNN(Recommender):
+class UserKNN(_Neighborhood):
     """User-based kNN: recommend what similar users have.
 
     Args:
@@ -96,9 +103,7 @@ class UserKNN(Recommender):
     """
 
     def __init__(self, num_neighbors: int = 50, shrinkage: float = 10.0):
-        if num_neighbors <= 0:
-            raise ValueError(f"num_neighbors must be positive, got {num_neighbors}")
-        self.num_neighbors, self.shrinkage = num_neighbors, shrinkage
+        super().__init__(num_neighbors, shrinkage)
 
     def _fit(self, train: pd.DataFrame, valid: pd.DataFrame | None = None) -> None:
         sim = cosine_similarity(self.seen.T.tocsr(), self.shrinkage)  # (users, users)
