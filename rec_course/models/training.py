@@ -30,7 +30,7 @@ def make_dataset(features: tuple[np.ndarray, ...], labels: np.ndarray | None,
     if shuffle:
         order = np.random.default_rng(seed).permutation(len(arrays[0]))
         arrays = [a[order] for a in arrays]
-    feats = tuple(arrays[:len(features)])
+    feats = arrays[0] if len(features) == 1 else tuple(arrays[:len(features)])
     items = (feats, arrays[-1]) if labels is not None else (feats,)
     return tf.data.Dataset.from_tensor_slices(items).batch(batch_size).prefetch(2)
 
@@ -38,7 +38,8 @@ def make_dataset(features: tuple[np.ndarray, ...], labels: np.ndarray | None,
 def fit_epochs(model: keras.Model, epoch_dataset: Callable[[int], tf.data.Dataset],
                epochs: int, *, validate: Callable[[], float] | None = None,
                metric: str = "val", higher_is_better: bool = True, every: int = 1,
-               patience: int | None = None) -> pd.DataFrame:
+               patience: int | None = None,
+               callbacks: Callable[[], list] | None = None) -> pd.DataFrame:
     """Train a compiled Keras model epoch by epoch.
 
     Args:
@@ -49,13 +50,16 @@ def fit_epochs(model: keras.Model, epoch_dataset: Callable[[int], tf.data.Datase
         metric: column name for the validation value.
         patience: stop after this many validations without improvement; the best
             weights are restored at the end.
+        callbacks: optional ``() -> list`` of Keras callbacks for each epoch's fit.
 
     Returns:
         DataFrame with one row per epoch: ``epoch, loss[, metric]``.
     """
     rows, best, best_weights, wait = [], None, None, 0
     for epoch in range(epochs):
-        fit = model.fit(epoch_dataset(epoch), epochs=1, verbose=0, shuffle=False)
+        ds = epoch_dataset(epoch)
+        fit = model.fit(ds, epochs=1, verbose=0, shuffle=False,
+                        callbacks=callbacks() if callbacks else None)
         row = {"epoch": epoch + 1, "loss": float(fit.history["loss"][-1])}
         if validate is not None and (epoch + 1) % every == 0:
             value = float(validate())
