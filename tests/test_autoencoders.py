@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rec_course import evaluation
-from rec_course.models import autorec, baselines, ease, vae
+from rec_course.models import autorec, baselines, cdae, ease, vae
 
 
 def ndcg(model, train, test) -> float:
@@ -25,7 +25,9 @@ def popularity_ndcg(synthetic_split):
                         anneal_steps=200, learning_rate=3e-3, patience=None),
     lambda: vae.MultVAE(hidden_dim=64, latent_dim=16, variational=False, epochs=40,
                         batch_size=32, learning_rate=3e-3, patience=None),
-], ids=["ease", "mult-vae", "mult-dae"])
+    lambda: cdae.CDAE(hidden_dim=32, epochs=40, batch_size=32, learning_rate=1e-2,
+                      patience=None),
+], ids=["ease", "mult-vae", "mult-dae", "cdae"])
 def test_beats_popularity_on_planted_data(make, synthetic_split, popularity_ndcg):
     train, test, nu, ni = synthetic_split
     assert ndcg(make().fit(train, nu, ni), train, test) > 1.3 * popularity_ndcg
@@ -78,6 +80,7 @@ def test_autorec_loss_ignores_missing_ratings():
     (lambda: vae.MultVAE(dropout=1.0), "dropout"),
     (lambda: autorec.AutoRec(kind="both"), "kind must be"),
     (lambda: autorec.AutoRec(hidden_dim=0), "must be positive"),
+    (lambda: cdae.CDAE(corruption=1.0), "corruption"),
 ])
 def test_bad_hyperparameters(make, message):
     with pytest.raises(ValueError, match=message):
