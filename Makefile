@@ -30,7 +30,7 @@ data: $(STAMP)
 	$(PY) -m rec_course.data fetch
 
 lab: data
-	$(PY) -m jupyter lab $(LAB_ROOT) $(LAB_ARGS) notebooks/00_setup_and_tour.ipynb
+	$(PY) -m jupyter lab --ServerApp.root_dir=$(CURDIR) $(LAB_ROOT) $(LAB_ARGS) notebooks/00_setup_and_tour.ipynb
 
 # Quick mode: same code path, fewer epochs. pytest exits non-zero (5) if nothing ran.
 test: data

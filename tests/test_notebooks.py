@@ -67,5 +67,10 @@ def test_readme_lists_the_course_map():
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     for entry in COURSE_MAP:
         assert entry["notebook"] in readme
-    ready = course_map().query("status == 'ready'").notebook.tolist()
+    table = course_map()
+    ready = table.query("status == 'ready'").notebook.tolist()
     assert sorted(f"{n}.ipynb" for n in ready) == NOTEBOOKS
+    for name in ready:
+        assert f"[{name}](notebooks/{name}.ipynb)" in readme, f"README: link {name}"
+    for name in table.query("status == 'planned'").notebook:
+        assert f"{name} *(planned)*" in readme, f"README: mark {name} as planned"

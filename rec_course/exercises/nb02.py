@@ -86,7 +86,8 @@ def check_positive_popularity(make_scorer, train: pd.DataFrame, test: pd.DataFra
         if np.allclose(s[0], np.bincount(train.item_id, minlength=num_items)):
             raise Wrong(f"that counts every rating; count only ratings >= {threshold}.")
         if s[0].std() == 0 or np.corrcoef(s[0], truth)[0, 1] < 0.9999:
-            raise Wrong("your scores do not follow the number of positive ratings per item.")
+            raise Wrong(f"your scores must be the number of ratings >= {threshold} of each item "
+                        "(or proportional to it), the same row for every user.")
         if not np.allclose(s[0], s[2]):
             raise Wrong("popularity is the same for every user: every row should be equal.")
         evaluation.evaluate(score, train, test, num_users=num_users, num_items=num_items)
