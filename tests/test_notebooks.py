@@ -3,6 +3,7 @@ no error outputs, small, exercises present, README's course map complete."""
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 
@@ -74,3 +75,39 @@ def test_readme_lists_the_course_map():
         assert f"[{name}](notebooks/{name}.ipynb)" in readme, f"README: link {name}"
     for name in table.query("status == 'planned'").notebook:
         assert f"{name} *(planned)*" in readme, f"README: mark {name} as planned"
+
+
+def _output_text(name: str) -> str:
+    nb = nbformat.read(REPO_ROOT / "notebooks" / name, as_version=4)
+    return "\n".join(o.get("text", "") + o.get("data", {}).get("text/plain", "")
+                     + o.get("data", {}).get("text/html", "")
+                     for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_results_match_the_committed_outputs(name):
+    """results/<notebook>.json and the notebook's outputs come from the same full-mode run:
+    a notebook that records results has a results file, and every recorded headline
+    number (nDCG@10, else RMSE) is printed in the committed outputs."""
+    source = "\n".join(c.source for c in nbformat.read(REPO_ROOT / "notebooks" / name,
+                                                       as_version=4).cells)
+    path = REPO_ROOT / "results" / name.replace(".ipynb", ".json")
+    if "results.record(" not in source:
+        return
+    assert path.exists(), f"run `make course`: {path.name} is missing"
+    text = _output_text(name)
+    for record in json.loads(path.read_text(encoding="utf-8")):
+        key = "ndcg@10" if "ndcg@10" in record["metrics"] else "rmse"
+        shown = f"{record['metrics'][key]:.4f}"
+        assert shown in text or shown.rstrip("0") in text, (
+            f"{record['model']} ({record['protocol']}): {key} {shown} in {path.name} is not "
+            f"in the notebook's outputs; re-run `make course` and commit both")
+
+
+def test_tour_shows_the_same_popularity_as_notebook_02():
+    """Notebook 00 and 02 run the same protocol: the same popularity nDCG@10."""
+    records = json.loads((REPO_ROOT / "results" / "02_evaluation_and_baselines.json")
+                         .read_text(encoding="utf-8"))
+    ndcg = next(r["metrics"]["ndcg@10"] for r in records
+                if r["model"] == "Popularity" and r["protocol"] == "stratified-75-25")
+    assert f"{ndcg:.4f}" in _output_text("00_setup_and_tour.ipynb")
