@@ -80,12 +80,13 @@ def test_neumf_pretraining_starts_from_the_two_towers(synthetic_split):
     train, test, nu, ni = synthetic_split
     gmf = FAST["gmf"]().fit(train, nu, ni)
     mlp = FAST["mlp"]().fit(train, nu, ni)
-    neumf = ncf.NCF("neumf", embedding_dim=8, mlp_layers=(32, 16), epochs=1,
-                    learning_rate=1e-9, batch_size=256, pretrained=(gmf, mlp))
-    neumf.fit(train, nu, ni)
-    # with a vanishing learning rate, NeuMF's logits are the alpha-mix of the two towers
-    expected = 0.5 * gmf.score(np.arange(3)) + 0.5 * mlp.score(np.arange(3))
-    np.testing.assert_allclose(neumf.score(np.arange(3)), expected, rtol=1e-3, atol=1e-4)
+    for alpha in (0.5, 0.8):
+        neumf = ncf.NCF("neumf", embedding_dim=8, mlp_layers=(32, 16), epochs=1,
+                        learning_rate=1e-9, batch_size=256, pretrained=(gmf, mlp), alpha=alpha)
+        neumf.fit(train, nu, ni)
+        # with a vanishing learning rate, NeuMF's logits are the alpha-mix of the two towers
+        expected = alpha * gmf.score(np.arange(3)) + (1 - alpha) * mlp.score(np.arange(3))
+        np.testing.assert_allclose(neumf.score(np.arange(3)), expected, rtol=1e-3, atol=1e-4)
 
 
 def test_item_knn_similarity_is_shrunk_cosine():
@@ -118,6 +119,7 @@ def test_als_user_update_is_the_closed_form():
     (lambda: bpr.BPR(epochs=0), "must be positive"),
     (lambda: ncf.NCF("deep"), "kind must be one of"),
     (lambda: ncf.NCF("gmf", pretrained=(None, None)), "kind='neumf' only"),
+    (lambda: ncf.NCF("neumf", alpha=1.5), "alpha must be in"),
     (lambda: mf.MatrixFactorization(l2=-1), "l2 >= 0"),
 ])
 def test_bad_hyperparameters(make, message):

@@ -34,9 +34,10 @@ class NCFModel(keras.Model):
     Args:
         num_users, num_items: table sizes.
         kind: ``"gmf"``, ``"mlp"`` or ``"neumf"``.
-        embedding_dim: GMF embedding size (and the MLP's last hidden layer size).
-        mlp_layers: hidden sizes of the MLP tower, e.g. (64, 32, 16); its input is
-            two embeddings of mlp_layers[0] // 2 each.
+        embedding_dim: GMF embedding size (the GMF branch outputs this many features).
+        mlp_layers: sizes of the MLP tower, e.g. (64, 32, 16): its input is two
+            embeddings of mlp_layers[0] // 2 each, its hidden layers are mlp_layers[1:],
+            so the MLP branch outputs mlp_layers[-1] features.
         l2: L2 weight on looked-up embeddings.
         seed: initializer seed.
     """
@@ -118,7 +119,9 @@ class NCF(Recommender):
         learning_rate, epochs, batch_size: Adam training.
         patience, eval_every: early stopping on validation nDCG@10 (with ``valid``).
         pretrained: for ``kind="neumf"``, a (gmf, mlp) pair of fitted NCF recommenders
-            to initialise from.
+            to initialise from (their fit time is not in ``train_seconds``; add it).
+        alpha: with ``pretrained``, the weight of the GMF output layer in NeuMF's
+            (1 - alpha for the MLP's), in [0, 1]; the paper uses 0.5.
         seed: initializer, sampling and shuffling seed.
     """
 
@@ -126,17 +129,20 @@ class NCF(Recommender):
                  mlp_layers: tuple[int, ...] = (64, 32, 16), l2: float = 0.0,
                  num_negatives: int = 4, learning_rate: float = 1e-3, epochs: int = 20,
                  batch_size: int = 1024, patience: int | None = 3, eval_every: int = 1,
-                 pretrained: tuple["NCF", "NCF"] | None = None, seed: int = 0):
+                 pretrained: tuple["NCF", "NCF"] | None = None, alpha: float = 0.5,
+                 seed: int = 0):
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
         if num_negatives <= 0 or epochs <= 0 or learning_rate <= 0:
             raise ValueError("num_negatives, epochs and learning_rate must be positive")
         if pretrained is not None and kind != "neumf":
             raise ValueError("pretrained weights apply to kind='neumf' only")
+        if not 0.0 <= alpha <= 1.0:
+            raise ValueError(f"alpha must be in [0, 1], got {alpha}")
         self.kind, self.embedding_dim, self.mlp_layers, self.l2 = kind, embedding_dim, mlp_layers, l2
         self.num_negatives, self.learning_rate, self.epochs = num_negatives, learning_rate, epochs
         self.batch_size, self.patience, self.eval_every = batch_size, patience, eval_every
-        self.pretrained, self.seed = pretrained, seed
+        self.pretrained, self.alpha, self.seed = pretrained, alpha, seed
 
     def _fit(self, train: pd.DataFrame, valid: pd.DataFrame | None = None) -> None:
         self.model = NCFModel(self.num_users, self.num_items, self.kind, self.embedding_dim,
@@ -145,7 +151,7 @@ class NCF(Recommender):
         optimizer = keras.optimizers.Adam(self.learning_rate)
         if self.pretrained is not None:
             gmf, mlp = self.pretrained
-            load_pretrained(self.model, gmf.model, mlp.model)
+            load_pretrained(self.model, gmf.model, mlp.model, self.alpha)
             optimizer = keras.optimizers.SGD(self.learning_rate)  # as in the paper
         self.model.compile(optimizer=optimizer,
                            loss=keras.losses.BinaryCrossentropy(from_logits=True))
