@@ -7,10 +7,14 @@ or a plain function of the same shape. Work is vectorized over batches of users.
 
 :func:`evaluate_sampled` is the *sampled* protocol (rank each test item among a few
 random negatives), kept to show in notebook 02 why it misleads (Krichene & Rendle 2020).
+
+:func:`fit_and_evaluate` is the final step of every model in notebooks 03 onwards: fit on
+the whole train split (timed) and evaluate once on test.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Callable, Protocol, Union
 
 import numpy as np
@@ -167,6 +171,37 @@ def evaluate_ratings(model, test: pd.DataFrame) -> pd.DataFrame:
     pred = np.asarray(model.predict(test[USER_ID].to_numpy(), test[ITEM_ID].to_numpy()))
     y = test[RATING].to_numpy()
     return pd.DataFrame([{"rmse": M.rmse(y, pred), "mae": M.mae(y, pred), "ratings": len(y)}])
+
+
+def fit_and_evaluate(model, train: pd.DataFrame, test: pd.DataFrame, num_users: int,
+                     num_items: int, *, k: int = 10, ratings_too: bool = False,
+                     extra_seconds: float = 0.0) -> pd.DataFrame:
+    """The last step for every model of the course: fit on all of train (timed), then
+    evaluate once on test with :func:`evaluate` (and :func:`evaluate_ratings`).
+
+    Args:
+        model: a recommender with ``fit(train, num_users, num_items)`` and ``score``
+            (and ``predict`` when ``ratings_too``); it is fitted in place.
+        train, test: indexed interactions of one split.
+        k: list length (> 0).
+        ratings_too: also report ``rmse, mae, ratings`` on the test ratings.
+        extra_seconds: added to the measured fit time, for work the model needs that
+            happened before (for example pretraining NeuMF's two towers).
+
+    Returns:
+        One-row DataFrame: the columns of :func:`evaluate` (then those of
+        :func:`evaluate_ratings`) and ``train_seconds``.
+    """
+    M._check_k(k)
+    if extra_seconds < 0:
+        raise ValueError(f"extra_seconds must be >= 0, got {extra_seconds}")
+    start = time.perf_counter()
+    model.fit(train, num_users, num_items)
+    seconds = time.perf_counter() - start + extra_seconds
+    row = evaluate(model, train, test, k=k, num_users=num_users, num_items=num_items)
+    if ratings_too:
+        row = pd.concat([row, evaluate_ratings(model, test)], axis=1)
+    return row.assign(train_seconds=seconds)
 
 
 def evaluate_sampled(model: ModelLike, train: pd.DataFrame, test: pd.DataFrame, *,

@@ -48,3 +48,43 @@ def grid_search(make_model: Callable[..., object], candidates: list[dict],
         rows.append({**params, metric: value, "fit_seconds": round(seconds, 2)})
     out = pd.DataFrame(rows)
     return out.sort_values(metric, ascending=(metric == "rmse")).reset_index(drop=True)
+
+
+def best_params(search: pd.DataFrame, candidates: list[dict]) -> dict:
+    """The parameters of the best row of :func:`grid_search` (its first row), as a dict.
+
+    Args:
+        search: the table returned by :func:`grid_search` (best first).
+        candidates: the list of parameter dicts that was searched; it names the columns.
+
+    Returns:
+        ``{parameter: value}`` with Python scalars, ready for ``Model(**params)``.
+    """
+    if search.empty or not candidates:
+        raise ValueError("best_params needs a non-empty search table and its candidates")
+    missing = [name for name in candidates[0] if name not in search.columns]
+    if missing:
+        raise ValueError(f"the search table has no column for {missing}")
+    return search[list(candidates[0])].head(1).to_dict("records")[0]
+
+
+def best_epoch(history: pd.DataFrame, metric: str, *, lowest: bool = False) -> int:
+    """The epoch with the best validation value in a training history.
+
+    Args:
+        history: one row per epoch with an ``epoch`` column and ``metric`` (NaN on epochs
+            without a validation check), like a fitted model's ``history``.
+        metric: for example ``"val_ndcg@10"`` (higher is better) or ``"val_rmse"``
+            (pass ``lowest=True``).
+
+    Returns:
+        The ``epoch`` value (1-based as recorded) of the best check; ties: the earliest.
+    """
+    if metric not in history.columns:
+        raise ValueError(f"history has no column {metric!r}; it has {list(history.columns)}")
+    checked = history.dropna(subset=[metric])
+    if checked.empty:
+        raise ValueError(f"history has no value of {metric!r}: was the model fitted with "
+                         "a validation split?")
+    best = checked[metric].idxmin() if lowest else checked[metric].idxmax()
+    return int(checked.loc[best, "epoch"])

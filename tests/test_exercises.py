@@ -242,7 +242,7 @@ def good_pointwise(m, n_neg, seed):
             np.concatenate([np.ones(m.nnz), np.zeros(len(users))]))
 
 
-def test_nb04_pointwise():
+def test_nb04_pointwise(capsys):
     assert passes(nb04.check_pointwise_examples(good_pointwise))
 
     def unchecked(m, n_neg, seed):
@@ -253,6 +253,19 @@ def test_nb04_pointwise():
                 np.concatenate([np.ones(m.nnz), np.zeros(len(users))]))
     assert not passes(nb04.check_pointwise_examples(unchecked))
     assert not passes(nb04.check_pointwise_examples(lambda m, n, s: good_pointwise(m, 1, s)))
+    assert not passes(nb04.check_pointwise_examples(lambda m, n, s: good_pointwise(m, n, 0)))
+
+    def first_unseen(m, n_neg, seed):  # seeded, right counts and labels, but not uniform
+        rng = np.random.default_rng(seed)
+        rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+        dense = m.toarray()
+        neg = np.concatenate([rng.choice(np.flatnonzero(dense[u] == 0)[:2], n_neg)
+                              for u in rows])
+        return (np.concatenate([rows, np.repeat(rows, n_neg)]), np.concatenate([m.indices, neg]),
+                np.concatenate([np.ones(m.nnz), np.zeros(len(rows) * n_neg)]))
+    capsys.readouterr()
+    assert not passes(nb04.check_pointwise_examples(first_unseen))
+    assert "uniformly" in capsys.readouterr().out
 
 
 def test_nb04_neumf_init(capsys):

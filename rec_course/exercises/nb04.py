@@ -48,6 +48,20 @@ def check_pointwise_examples(build_fn) -> Verdict:
         per_user = np.bincount(users[labels == 0], minlength=30)
         if not np.array_equal(per_user, 3 * np.diff(m.indptr)):
             raise Wrong("each user needs 3 negatives per positive of that user.")
+        other = np.asarray(build_fn(m, 3, 1)[1])
+        if np.array_equal(np.sort(other), np.sort(items)):
+            raise Wrong("seeds 0 and 1 gave the same negatives: draw them at random, "
+                        "from a generator seeded with `seed`.")
+        many_u, many_i, many_l = (np.asarray(a) for a in build_fn(m, 50, 2))
+        neg_u, neg_i = many_u[many_l == 0], many_i[many_l == 0]
+        counts = np.zeros(m.shape)  # (users, items): times each pair was drawn as negative
+        np.add.at(counts, (neg_u, neg_i), 1)
+        unseen = m.toarray() == 0
+        per_item = 50 * np.diff(m.indptr) / unseen.sum(axis=1)   # expected count if uniform
+        if (counts[unseen] == 0).any() or (counts.max(axis=1) > 4 * per_item).any():
+            raise Wrong("with 50 negatives per positive, every item a user has not seen "
+                        "should be drawn, each about equally often: draw uniformly among "
+                        "all of the user's unseen items, not the first few or the popular ones.")
     return run_check("pointwise training examples", body)
 
 

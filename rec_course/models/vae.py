@@ -8,7 +8,8 @@ over items. The loss is the multinomial log-likelihood
 
 which rewards putting probability mass on the user's items: a natural fit for top-N.
 Mult-VAE adds a Gaussian latent z ~ N(mu, sigma^2) and the KL term, weighted by beta,
-annealed from 0 to ``beta_max`` over ``anneal_steps`` updates. Users are scored by
+annealed from 0: beta = min(beta_max, step / anneal_steps), i.e. raised by 1/anneal_steps
+per update until it reaches ``beta_max`` (as in Liang et al.'s code). Users are scored by
 folding in their train history: one forward pass with mu, no dropout.
 """
 

@@ -1,0 +1,71 @@
+"""Hyperparameter search on validation, and the final fit-and-evaluate step."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rec_course import data, evaluation, tuning
+from rec_course.models.baselines import PopularityRecommender
+from rec_course.models.ease import EASE
+
+
+def test_grid_is_the_cartesian_product():
+    assert tuning.grid(a=[1, 2], b=["x"]) == [{"a": 1, "b": "x"}, {"a": 2, "b": "x"}]
+    with pytest.raises(ValueError, match="at least one value"):
+        tuning.grid(a=[])
+
+
+def test_grid_search_ranks_on_validation_and_best_params_keeps_types(synthetic_split):
+    train, _, nu, ni = synthetic_split
+    fit, valid = data.train_validation_split(train, 0.2)
+    candidates = tuning.grid(lam=[1.0, 30.0, 1e4])
+    search = tuning.grid_search(EASE, candidates, fit, valid, nu, ni)
+    assert sorted(search["lam"]) == [1.0, 30.0, 1e4]
+    assert search["ndcg@10"].is_monotonic_decreasing                 # best first
+    for _, row in search.iterrows():                                 # scored on valid
+        ndcg = evaluation.evaluate(EASE(lam=row["lam"]).fit(fit, nu, ni), fit, valid)
+        assert ndcg["ndcg@10"].iloc[0] == pytest.approx(row["ndcg@10"])
+    params = tuning.best_params(search, candidates)
+    assert params == {"lam": search["lam"].iloc[0]} and type(params["lam"]) is float
+    ints = tuning.best_params(pd.DataFrame({"dim": [np.int64(8)], "ndcg@10": [0.3]}),
+                              [{"dim": 8}])
+    assert type(ints["dim"]) is int
+    with pytest.raises(ValueError, match="no column"):
+        tuning.best_params(search, [{"alpha": 1}])
+    with pytest.raises(ValueError, match="non-empty"):
+        tuning.best_params(search.iloc[:0], candidates)
+
+
+def test_best_epoch_reads_the_checked_epochs():
+    history = pd.DataFrame({"epoch": [1, 2, 3, 4, 5, 6],
+                            "val_ndcg@10": [np.nan, 0.2, np.nan, 0.4, np.nan, 0.4],
+                            "val_rmse": [1.2, 1.0, 0.9, 0.95, 0.9, 1.1]})
+    assert tuning.best_epoch(history, "val_ndcg@10") == 4          # ties: the earliest
+    assert tuning.best_epoch(history, "val_rmse", lowest=True) == 3
+    with pytest.raises(ValueError, match="no column 'val_auc'"):
+        tuning.best_epoch(history, "val_auc")
+    with pytest.raises(ValueError, match="validation split"):
+        tuning.best_epoch(history.assign(val_auc=np.nan), "val_auc")
+
+
+def test_fit_and_evaluate_fits_times_and_evaluates_once(synthetic_split):
+    train, test, nu, ni = synthetic_split
+    row = evaluation.fit_and_evaluate(PopularityRecommender(), train, test, nu, ni, k=5,
+                                      extra_seconds=2.0)
+    expected = evaluation.evaluate(PopularityRecommender().fit(train, nu, ni), train, test, k=5)
+    pd.testing.assert_frame_equal(row.drop(columns="train_seconds"), expected)
+    assert 2.0 <= row["train_seconds"].iloc[0] < 10.0
+    with pytest.raises(ValueError, match="k must be"):
+        evaluation.fit_and_evaluate(PopularityRecommender(), train, test, nu, ni, k=0)
+    with pytest.raises(ValueError, match="extra_seconds"):
+        evaluation.fit_and_evaluate(PopularityRecommender(), train, test, nu, ni,
+                                    extra_seconds=-1.0)
+
+
+def test_fit_and_evaluate_adds_rating_errors_or_says_why_not(synthetic_split):
+    train, test, nu, ni = synthetic_split
+    with pytest.raises(TypeError, match="does not predict ratings"):
+        evaluation.fit_and_evaluate(PopularityRecommender(), train, test, nu, ni,
+                                    ratings_too=True)
