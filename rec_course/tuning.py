@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import numbers
 import time
 from typing import Callable
 
@@ -88,3 +89,71 @@ def best_epoch(history: pd.DataFrame, metric: str, *, lowest: bool = False) -> i
                          "a validation split?")
     best = checked[metric].idxmin() if lowest else checked[metric].idxmax()
     return int(checked.loc[best, "epoch"])
+
+
+def at_edge(params: dict, candidates: list[dict], *,
+            limits: dict[str, tuple] | None = None) -> dict[str, str]:
+    """Which chosen values are the smallest or largest the search tried.
+
+    A best value on the edge of its grid means the optimum may lie outside it: the grid
+    should be extended before the choice is trusted. Only ordered parameters count
+    (numbers, and tuples such as layer sizes, compared element by element); booleans,
+    strings and parameters with a single value are skipped.
+
+    Args:
+        params: the chosen parameters (for example from :func:`best_params`).
+        candidates: the parameter dicts that were searched.
+        limits: ``{name: (low, high)}``, the range a parameter can take (``None`` for no
+            bound). A choice at a limit, such as ``shrinkage=0``, cannot be extended and
+            is not reported.
+
+    Returns:
+        ``{name: "smallest tried" | "largest tried"}``, empty when every choice is inside.
+    """
+    if not candidates:
+        raise ValueError("at_edge needs the list of searched candidates")
+    unknown = [name for name in params if name not in candidates[0]]
+    if unknown:
+        raise ValueError(f"{unknown} were not searched; candidates have {list(candidates[0])}")
+    limits = limits or {}
+    edges = {}
+    for name, value in params.items():
+        ordered = isinstance(value, (numbers.Number, tuple)) and not isinstance(value, bool)
+        if not ordered or type(value).__name__ == "bool_":
+            continue
+        tried = sorted({c[name] for c in candidates})
+        if len(tried) < 2:
+            continue
+        low, high = limits.get(name, (None, None))
+        if value == tried[0] and value != low:
+            edges[name] = "smallest tried"
+        elif value == tried[-1] and value != high:
+            edges[name] = "largest tried"
+    return edges
+
+
+SHORT = {"smallest tried": "min", "largest tried": "max"}
+
+
+def edge_report(searches: dict[str, tuple[dict, list[dict]]], *,
+                limits: dict[str, tuple] | None = None) -> pd.DataFrame:
+    """:func:`at_edge` for several models at once, as a table to print under the results.
+
+    Args:
+        searches: ``{model name: (chosen params, searched candidates)}``.
+        limits: as for :func:`at_edge`.
+
+    Returns:
+        One row per model: ``candidates`` (how many were fitted), ``searched`` (the
+        parameters given more than one value, or ``"-"``) and ``on the edge``
+        (``"dim=32 (max)"``: the largest value tried, ``(min)`` the smallest;
+        comma-separated, or ``"-"`` when every searched choice is inside its grid).
+    """
+    rows = {}
+    for name, (params, candidates) in searches.items():
+        edges = at_edge(params, candidates, limits=limits)
+        searched = [p for p in params if len({repr(c[p]) for c in candidates}) > 1]
+        rows[name] = {"candidates": len(candidates), "searched": ", ".join(searched) or "-",
+                      "on the edge": ", ".join(f"{p}={params[p]} ({SHORT[where]})"
+                                              for p, where in edges.items()) or "-"}
+    return pd.DataFrame.from_dict(rows, orient="index")

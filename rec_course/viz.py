@@ -26,14 +26,18 @@ def plot_history(history: pd.DataFrame, metric: str, title: str = "", ax=None):
 
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3))
-    ax.plot(history["epoch"], history["loss"], color="tab:blue", label="train loss")
+    lines = ax.plot(history["epoch"], history["loss"], color="tab:blue", lw=2,
+                    label="train loss")
     ax.set_xlabel("epoch")
     ax.set_ylabel("train loss", color="tab:blue")
     if metric in history.columns:
         valid = history.dropna(subset=[metric])
         ax2 = ax.twinx()
-        ax2.plot(valid["epoch"], valid[metric], "o-", color="tab:orange", label=metric)
+        marker = "o" if len(valid) <= 30 else None    # markers would hide a long curve
+        lines += ax2.plot(valid["epoch"], valid[metric], marker=marker, ms=4, ls="--",
+                          color="tab:orange", label=metric)
         ax2.set_ylabel(metric, color="tab:orange")
+    ax.legend(lines, [line.get_label() for line in lines], loc="center right", fontsize=8)
     ax.set_title(title)
     return ax
 

@@ -92,3 +92,24 @@ def test_viz_helpers():
     assert viz.with_titles(recs, ids, items).title.tolist() == ["Thirty", "Ten"]
     with pytest.raises(ValueError, match="2-D"):
         viz.pca_2d(np.zeros(3))
+
+
+def test_plot_history_draws_both_curves_with_a_legend():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from rec_course import viz
+
+    history = pd.DataFrame({"epoch": np.arange(1, 61), "loss": np.linspace(2, 1, 60),
+                            "val_rmse": np.where(np.arange(60) % 5 == 0, 0.9, np.nan)})
+    ax = viz.plot_history(history, "val_rmse", title="t")
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["train loss", "val_rmse"]
+    assert len(ax.lines) == 1 and len(ax.figure.axes) == 2        # loss left, metric right
+    assert len(ax.figure.axes[1].lines[0].get_xdata()) == 12       # NaN epochs skipped
+    plt.close(ax.figure)
+    ax = viz.plot_history(history.drop(columns="val_rmse"), "val_rmse")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["train loss"]
+    plt.close(ax.figure)

@@ -69,3 +69,40 @@ def test_fit_and_evaluate_adds_rating_errors_or_says_why_not(synthetic_split):
     with pytest.raises(TypeError, match="does not predict ratings"):
         evaluation.fit_and_evaluate(PopularityRecommender(), train, test, nu, ni,
                                     ratings_too=True)
+
+
+def test_at_edge_reports_choices_on_the_grid_border():
+    candidates = tuning.grid(dim=[16, 32, 64], lr=[1e-3, 1e-2], shrinkage=[0, 10],
+                             layers=[(64, 32), (128, 64)], user_node=[True, False])
+    inside = {"dim": 32, "lr": 1e-3, "shrinkage": 0, "layers": (128, 64), "user_node": True}
+    assert tuning.at_edge(inside, candidates, limits={"shrinkage": (0, None)}) == {
+        "lr": "smallest tried", "layers": "largest tried"}
+    assert tuning.at_edge(inside, candidates) == {
+        "lr": "smallest tried", "shrinkage": "smallest tried", "layers": "largest tried"}
+    assert tuning.at_edge({"dim": 64}, tuning.grid(dim=[64])) == {}   # one value: no grid
+    with pytest.raises(ValueError, match="not searched"):
+        tuning.at_edge({"depth": 3}, candidates)
+    with pytest.raises(ValueError, match="candidates"):
+        tuning.at_edge(inside, [])
+
+
+def test_at_edge_reads_the_types_best_params_returns():
+    candidates = tuning.grid(dim=[16, 32], lam=[10.0, 20.0], flag=[True, False])
+    search = pd.DataFrame(candidates).assign(score=np.arange(8) / 10)
+    search = search.sort_values("score", ascending=False).reset_index(drop=True)
+    chosen = tuning.best_params(search, candidates)          # dim 32, lam 20.0, flag False
+    assert tuning.at_edge(chosen, candidates) == {"dim": "largest tried",
+                                                  "lam": "largest tried"}
+    assert tuning.at_edge({"dim": np.int64(16), "lam": np.float64(15.0),
+                           "flag": np.bool_(True)}, candidates) == {"dim": "smallest tried"}
+
+
+def test_edge_report_one_row_per_model():
+    report = tuning.edge_report({
+        "A": ({"dim": 32, "shrinkage": 0}, tuning.grid(dim=[16, 32, 64], shrinkage=[0, 10])),
+        "B": ({"dim": 64}, tuning.grid(dim=[16, 32, 64]))}, limits={"shrinkage": (0, None)})
+    assert report.loc["A", "on the edge"] == "-" and report.loc["A", "candidates"] == 6
+    assert report.loc["A", "searched"] == "dim, shrinkage"
+    assert report.loc["B", "on the edge"] == "dim=64 (max)"
+    single = tuning.edge_report({"C": ({"dim": 8}, tuning.grid(dim=[8]))})
+    assert single.loc["C", ["searched", "on the edge"]].tolist() == ["-", "-"]
