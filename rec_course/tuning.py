@@ -118,9 +118,8 @@ def at_edge(params: dict, candidates: list[dict], *,
     limits = limits or {}
     edges = {}
     for name, value in params.items():
-        ordered = isinstance(value, (numbers.Number, tuple)) and not isinstance(value, bool)
-        if not ordered or type(value).__name__ == "bool_":
-            continue
+        if isinstance(value, bool) or not isinstance(value, (numbers.Number, tuple)):
+            continue  # booleans and strings have no order to extend (numpy bools are no Number)
         tried = sorted({c[name] for c in candidates})
         if len(tried) < 2:
             continue
@@ -132,7 +131,7 @@ def at_edge(params: dict, candidates: list[dict], *,
     return edges
 
 
-SHORT = {"smallest tried": "min", "largest tried": "max"}
+_SHORT = {"smallest tried": "min", "largest tried": "max"}
 
 
 def edge_report(searches: dict[str, tuple[dict, list[dict]]], *,
@@ -154,6 +153,6 @@ def edge_report(searches: dict[str, tuple[dict, list[dict]]], *,
         edges = at_edge(params, candidates, limits=limits)
         searched = [p for p in params if len({repr(c[p]) for c in candidates}) > 1]
         rows[name] = {"candidates": len(candidates), "searched": ", ".join(searched) or "-",
-                      "on the edge": ", ".join(f"{p}={params[p]} ({SHORT[where]})"
+                      "on the edge": ", ".join(f"{p}={params[p]} ({_SHORT[where]})"
                                               for p, where in edges.items()) or "-"}
     return pd.DataFrame.from_dict(rows, orient="index")
