@@ -204,6 +204,31 @@ def fit_and_evaluate(model, train: pd.DataFrame, test: pd.DataFrame, num_users: 
     return row.assign(train_seconds=seconds)
 
 
+def evaluate_by_group(model: ModelLike, train: pd.DataFrame, test: pd.DataFrame,
+                      groups: pd.Series, *, k: int = 10, **kwargs) -> pd.DataFrame:
+    """:func:`evaluate` separately for groups of users (for example activity buckets).
+
+    Args:
+        groups: ``(users,)`` Series, index = user id, value = the user's group label (a
+            categorical keeps its order). Test users without a label are left out.
+        k, kwargs: as for :func:`evaluate`.
+
+    Returns:
+        One row per group that has test users (index: the label as a string), with the
+        columns of :func:`evaluate`.
+    """
+    if len(groups) == 0:
+        raise ValueError("evaluate_by_group needs at least one user with a group label")
+    rows = {}
+    for label, members in groups.groupby(groups, observed=True, sort=True):
+        part = test[test["user_id"].isin(members.index)]
+        if len(part):
+            rows[str(label)] = evaluate(model, train, part, k=k, **kwargs).iloc[0]
+    if not rows:
+        raise ValueError("no test user has a group label: is `groups` indexed by user id?")
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
 def evaluate_sampled(model: ModelLike, train: pd.DataFrame, test: pd.DataFrame, *,
                      num_negatives: int = 100, k: int = 10, seed: int = 0,
                      num_users: int | None = None, num_items: int | None = None,

@@ -131,3 +131,25 @@ def test_evaluate_ratings():
     assert row["rmse"] == pytest.approx(2.0) and row["mae"] == pytest.approx(2.0)
     with pytest.raises(TypeError, match="no predict"):
         evaluation.evaluate_ratings(PopularityRecommender(), test)
+
+
+def test_evaluate_by_group_equals_evaluating_each_group_alone():
+    groups = pd.Series(pd.Categorical(["b", "a"], categories=["b", "a"]), index=[0, 1])
+    by_group = evaluation.evaluate_by_group(table_model, TRAIN, TEST, groups, k=2,
+                                            num_items=5)
+    assert by_group.index.tolist() == ["b", "a"]                  # the categorical's order
+    for label, user in (("b", 0), ("a", 1)):
+        alone = evaluation.evaluate(table_model, TRAIN, TEST[TEST["user_id"] == user], k=2,
+                                    num_items=5)
+        pd.testing.assert_series_equal(by_group.loc[label], alone.iloc[0], check_names=False)
+    only_a = evaluation.evaluate_by_group(table_model, TRAIN, TEST, groups.iloc[1:], k=2,
+                                          num_items=5)
+    assert only_a.index.tolist() == ["a"]                          # unlabelled users left out
+
+
+def test_evaluate_by_group_names_bad_groups():
+    with pytest.raises(ValueError, match="at least one user"):
+        evaluation.evaluate_by_group(table_model, TRAIN, TEST, pd.Series(dtype=object))
+    with pytest.raises(ValueError, match="indexed by user id"):
+        evaluation.evaluate_by_group(table_model, TRAIN, TEST, pd.Series(["x"], index=[7]),
+                                     num_items=5)
