@@ -8,6 +8,11 @@ or a plain function of the same shape. Work is vectorized over batches of users.
 :func:`evaluate_sampled` is the *sampled* protocol (rank each test item among a few
 random negatives), kept to show in notebook 02 why it misleads (Krichene & Rendle 2020).
 
+:class:`Evaluator` holds the protocol for one (train, test) pair, validated once, for
+repeated use (validation during training, grid searches). :func:`evaluate` also takes
+ranked lists (an ANN index's or a two-stage pipeline's top items) through the same metric
+code; :func:`evaluate_pointwise` gives AUC and log loss for click models.
+
 :func:`fit_and_evaluate` is the final step of every model in notebooks 03 onwards: fit on
 the whole train split (timed) and evaluate once on test.
 """
@@ -22,7 +27,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from rec_course import metrics as M
-from rec_course.data.movielens import ITEM_ID, RATING, USER_ID
+from rec_course.schema import ITEM_ID, RATING, USER_ID
 from rec_course.data.preprocessing import validate_interactions
 from rec_course.data.sampling import sample_negatives
 from rec_course.data.sparse import check_ids, interaction_matrix
@@ -94,13 +99,148 @@ def _catalogue(train: pd.DataFrame, test: pd.DataFrame, model, num_users, num_it
     return int(num_users), int(num_items)
 
 
-def evaluate(model: ModelLike, train: pd.DataFrame, test: pd.DataFrame, *, k: int = 10,
-             num_users: int | None = None, num_items: int | None = None,
-             remove_seen: bool = True, batch_size: int = 1024) -> pd.DataFrame:
+def _is_ranked_lists(model) -> bool:
+    return isinstance(model, np.ndarray) and model.ndim == 2 and np.issubdtype(
+        model.dtype, np.integer)
+
+
+class Evaluator:
+    """The course's protocol for one (train, test) pair, prepared once.
+
+    The frames are validated and the seen / relevant matrices built when the evaluator is
+    made; each call then only scores. Validation during training and grid searches reuse
+    one evaluator, so nothing is re-checked at every epoch.
+
+    Args:
+        train: indexed interactions the model was fit on (their items are removed from
+            each user's ranking when ``remove_seen``).
+        test: indexed interactions; every test row is a relevant item for its user.
+        k: list length (> 0).
+        num_users, num_items: catalogue size (default: largest index + 1, or ``model``'s).
+        remove_seen: remove the user's train items before taking the top k.
+        model: optional, only to read ``num_users`` / ``num_items`` from.
+    """
+
+    def __init__(self, train: pd.DataFrame, test: pd.DataFrame, *, k: int = 10,
+                 num_users: int | None = None, num_items: int | None = None,
+                 remove_seen: bool = True, model=None):
+        M._check_k(k)
+        validate_interactions(train, name="train")
+        validate_interactions(test, name="test")
+        self.num_users, self.num_items = _catalogue(train, test, model, num_users, num_items)
+        self.k, self.remove_seen = int(k), remove_seen
+        self.seen = interaction_matrix(train, self.num_users, self.num_items)
+        self.relevant = interaction_matrix(test, self.num_users, self.num_items)
+        self.users = np.flatnonzero(np.diff(self.relevant.indptr))  # users with test items
+        if self.users.size == 0:
+            raise ValueError("test has no interactions to evaluate")
+        self.item_user_counts = np.diff(self.seen.tocsc().indptr)
+        self.train_users = int((np.diff(self.seen.indptr) > 0).sum())
+
+    def __call__(self, model: ModelLike, *, batch_size: int = 1024) -> pd.DataFrame:
+        """Metrics of ``model`` (``score(user_ids)`` or a function) or of ranked lists
+        (an integer array, see :meth:`ranked`): one row, columns as :func:`evaluate`."""
+        if _is_ranked_lists(model):
+            return self.ranked(model)
+        fn = _score_fn(model)
+        tops = []
+        for start in range(0, len(self.users), batch_size):
+            batch = self.users[start:start + batch_size]
+            scores = _scores(fn, batch, self.num_items)
+            tops.append(top_k_items(scores, self.k, self.seen[batch] if self.remove_seen
+                                    else None))
+        return self._metrics(np.concatenate(tops))
+
+    def ranked(self, top_items: np.ndarray, user_ids: np.ndarray | None = None
+               ) -> pd.DataFrame:
+        """Metrics of precomputed ranked lists (from an ANN index, a retrieval layer, a
+        two-stage pipeline), through the same metric code as score matrices.
+
+        Args:
+            top_items: (n, m) int item ids, best first, ``-1`` for an empty slot; m may
+                exceed k (lists are cut after the user's train items are removed).
+            user_ids: (n,) the user of each row; default ``0..n-1`` (then n must be
+                ``num_users``). Test users without a row count as all misses.
+
+        Returns:
+            One row, the columns of :func:`evaluate`.
+        """
+        top_items = np.asarray(top_items)
+        if top_items.ndim != 2 or not np.issubdtype(top_items.dtype, np.integer):
+            raise ValueError(f"ranked lists must be a 2-D integer array (users, k), got "
+                             f"{top_items.dtype} of shape {top_items.shape}")
+        if user_ids is None:
+            if len(top_items) != self.num_users:
+                raise ValueError(f"{len(top_items)} ranked lists for {self.num_users} users: "
+                                 "pass user_ids to say whose lists they are")
+            user_ids = np.arange(self.num_users)
+        user_ids = np.asarray(user_ids)
+        if user_ids.shape != (len(top_items),):
+            raise ValueError(f"user_ids must have shape ({len(top_items)},), got "
+                             f"{user_ids.shape}")
+        if len(np.unique(user_ids)) != len(user_ids):
+            raise ValueError("user_ids holds a user twice: one ranked list per user")
+        bad = top_items[(top_items < -1) | (top_items >= self.num_items)]
+        if bad.size:
+            raise KeyError(f"ranked lists hold unknown item index(es) {bad[:5].tolist()}: "
+                           f"valid range is 0..{self.num_items - 1} (-1 = empty slot)")
+        bad_users = user_ids[(user_ids < 0) | (user_ids >= self.num_users)]
+        if bad_users.size:
+            raise KeyError(f"unknown user index(es) {bad_users[:5].tolist()}")
+        row_of = np.full(self.num_users, -1)
+        row_of[user_ids] = np.arange(len(user_ids))
+        lists = np.full((len(self.users), self.k), -1, dtype=np.int64)
+        rows = row_of[self.users]
+        has = rows >= 0
+        cand = top_items[rows[has]].astype(np.int64)  # (n_has, m)
+        if self.remove_seen:
+            seen = self.seen[self.users[has]]
+            valid = cand >= 0
+            mark = np.zeros(cand.shape, dtype=bool)
+            r, c = np.nonzero(valid)
+            mark[r, c] = np.asarray(seen[r, cand[r, c]]).ravel() > 0
+            cand = np.where(mark, -1, cand)
+        # compact each row: keep the non-empty slots in order, then cut at k
+        order = np.argsort(cand < 0, axis=1, kind="stable")
+        cand = np.take_along_axis(cand, order, axis=1)[:, :self.k]
+        lists[has, :cand.shape[1]] = cand
+        return self._metrics(lists)
+
+    def _metrics(self, top: np.ndarray) -> pd.DataFrame:
+        """The metric row from (len(self.users), k) lists, -1 for an empty slot."""
+        k, n = self.k, len(self.users)
+        rel = self.relevant[self.users]
+        filled = top >= 0
+        dense_rel = rel.toarray() > 0
+        hits = np.take_along_axis(dense_rel, np.where(filled, top, 0), axis=1) & filled
+        n_rel = np.diff(rel.indptr)
+        shown = top[filled]
+        row = {
+            f"ndcg@{k}": M.ndcg_at_k(hits, n_rel).mean(),
+            f"precision@{k}": M.precision_at_k(hits).mean(),
+            f"recall@{k}": M.recall_at_k(hits, n_rel).mean(),
+            f"map@{k}": M.average_precision(hits, n_rel, normalize="min").mean(),
+            "map": M.average_precision(hits, n_rel, normalize="all").mean(),
+            f"hit_rate@{k}": M.hit_rate_at_k(hits).mean(),
+            f"mrr@{k}": M.reciprocal_rank_at_k(hits).mean(),
+            f"coverage@{k}": M.catalogue_coverage(shown, self.num_items),
+            f"novelty@{k}": (M.novelty(shown, self.item_user_counts, self.train_users)
+                             if shown.size else float("nan")),
+            "users": n,
+        }
+        return pd.DataFrame([row])
+
+
+def evaluate(model: ModelLike | np.ndarray, train: pd.DataFrame, test: pd.DataFrame, *,
+             k: int = 10, num_users: int | None = None, num_items: int | None = None,
+             remove_seen: bool = True, batch_size: int = 1024,
+             user_ids: np.ndarray | None = None) -> pd.DataFrame:
     """Full-catalogue top-k evaluation, the course's one protocol.
 
     Args:
-        model: ``score(user_ids) -> (len(user_ids), num_items)`` scores, higher is better.
+        model: ``score(user_ids) -> (len(user_ids), num_items)`` scores, higher is better
+            (a model or a plain function), or ranked lists: a (n, m) integer array of item
+            ids, best first, ``-1`` for an empty slot (see :meth:`Evaluator.ranked`).
         train: indexed interactions the model was fit on (their items are removed from
             each user's ranking when ``remove_seen``).
         test: indexed interactions; every test row is a relevant item for its user.
@@ -108,54 +248,36 @@ def evaluate(model: ModelLike, train: pd.DataFrame, test: pd.DataFrame, *, k: in
         num_users, num_items: catalogue size; defaults: the model's attributes, else the
             largest index in train/test plus one.
         batch_size: users scored at once (bounds memory: batch_size x num_items floats).
+        user_ids: with ranked lists, the user of each row (default ``0..num_users-1``).
 
     Returns:
         One-row DataFrame: ``ndcg@k, precision@k, recall@k, map@k, map, hit_rate@k,
         mrr@k, coverage@k, novelty@k, users`` (users = number of test users evaluated).
     """
-    M._check_k(k)
-    validate_interactions(train, name="train")
-    validate_interactions(test, name="test")
-    num_users, num_items = _catalogue(train, test, model, num_users, num_items)
-    fn = _score_fn(model)
-    seen = interaction_matrix(train, num_users, num_items)
-    relevant = interaction_matrix(test, num_users, num_items)
-    users = np.flatnonzero(np.diff(relevant.indptr))  # users with at least one test item
-    item_user_counts = np.diff(seen.tocsc().indptr)
-    sums = dict.fromkeys(("ndcg", "precision", "recall", "map@k", "map", "hit_rate", "mrr"),
-                         0.0)
-    all_top = []
-    for start in range(0, len(users), batch_size):
-        batch = users[start:start + batch_size]
-        scores = _scores(fn, batch, num_items)
-        top = top_k_items(scores, k, seen[batch] if remove_seen else None)
-        rel = relevant[batch]
-        hits = np.take_along_axis(rel.toarray() > 0, top, axis=1)  # (b, k) bool
-        n_rel = np.diff(rel.indptr)
-        sums["ndcg"] += M.ndcg_at_k(hits, n_rel).sum()
-        sums["precision"] += M.precision_at_k(hits).sum()
-        sums["recall"] += M.recall_at_k(hits, n_rel).sum()
-        sums["map@k"] += M.average_precision(hits, n_rel, normalize="min").sum()
-        sums["map"] += M.average_precision(hits, n_rel, normalize="all").sum()
-        sums["hit_rate"] += M.hit_rate_at_k(hits).sum()
-        sums["mrr"] += M.reciprocal_rank_at_k(hits).sum()
-        all_top.append(top)
-    top_all = np.concatenate(all_top)
-    n = len(users)
-    row = {
-        f"ndcg@{k}": sums["ndcg"] / n,
-        f"precision@{k}": sums["precision"] / n,
-        f"recall@{k}": sums["recall"] / n,
-        f"map@{k}": sums["map@k"] / n,
-        "map": sums["map"] / n,
-        f"hit_rate@{k}": sums["hit_rate"] / n,
-        f"mrr@{k}": sums["mrr"] / n,
-        f"coverage@{k}": M.catalogue_coverage(top_all, num_items),
-        f"novelty@{k}": M.novelty(top_all, item_user_counts, int((np.diff(seen.indptr) > 0)
-                                                                  .sum())),
-        "users": n,
-    }
-    return pd.DataFrame([row])
+    ev = Evaluator(train, test, k=k, num_users=num_users, num_items=num_items,
+                   remove_seen=remove_seen, model=None if _is_ranked_lists(model) else model)
+    if _is_ranked_lists(model):
+        return ev.ranked(model, user_ids)
+    return ev(model, batch_size=batch_size)
+
+
+def evaluate_pointwise(y_true, y_score, *, from_logits: bool = False) -> pd.DataFrame:
+    """Pointwise (click-style) evaluation: AUC and log loss of predicted probabilities.
+
+    Args:
+        y_true: (n,) 0/1 labels.
+        y_score: (n,) predicted probabilities of a 1 (or logits with ``from_logits``).
+
+    Returns:
+        One-row DataFrame ``auc, log_loss, examples, positive_rate``.
+    """
+    y_true = np.asarray(y_true, dtype=np.float64).ravel()
+    y_score = np.asarray(y_score, dtype=np.float64).ravel()
+    if y_true.size and not np.isin(y_true, (0.0, 1.0)).all():
+        raise ValueError("y_true must hold 0/1 labels")
+    prob = 1.0 / (1.0 + np.exp(-y_score)) if from_logits else y_score
+    return pd.DataFrame([{"auc": M.auc(y_true, prob), "log_loss": M.log_loss(y_true, prob),
+                          "examples": int(y_true.size), "positive_rate": float(y_true.mean())}])
 
 
 def evaluate_ratings(model, test: pd.DataFrame) -> pd.DataFrame:
@@ -195,10 +317,11 @@ def fit_and_evaluate(model, train: pd.DataFrame, test: pd.DataFrame, num_users: 
     M._check_k(k)
     if extra_seconds < 0:
         raise ValueError(f"extra_seconds must be >= 0, got {extra_seconds}")
+    evaluator = Evaluator(train, test, k=k, num_users=num_users, num_items=num_items)
     start = time.perf_counter()
     model.fit(train, num_users, num_items)
     seconds = time.perf_counter() - start + extra_seconds
-    row = evaluate(model, train, test, k=k, num_users=num_users, num_items=num_items)
+    row = evaluator(model)
     if ratings_too:
         row = pd.concat([row, evaluate_ratings(model, test)], axis=1)
     return row.assign(train_seconds=seconds)
@@ -221,7 +344,7 @@ def evaluate_by_group(model: ModelLike, train: pd.DataFrame, test: pd.DataFrame,
         raise ValueError("evaluate_by_group needs at least one user with a group label")
     rows = {}
     for label, members in groups.groupby(groups, observed=True, sort=True):
-        part = test[test["user_id"].isin(members.index)]
+        part = test[test[USER_ID].isin(members.index)]
         if len(part):
             rows[str(label)] = evaluate(model, train, part, k=k, **kwargs).iloc[0]
     if not rows:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import itertools
 import numbers
 import time
+from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
-from rec_course.evaluation import evaluate, evaluate_ratings
+from rec_course.evaluation import Evaluator, evaluate_ratings
 
 
 def grid(**values: list) -> list[dict]:
@@ -20,47 +22,121 @@ def grid(**values: list) -> list[dict]:
     return [dict(zip(keys, combo)) for combo in itertools.product(*values.values())]
 
 
+@dataclass
+class SearchResult:
+    """What :func:`grid_search` found: the table of candidates and the best fitted model.
+
+    Attributes:
+        table: one row per candidate (its parameters, the metric, fit seconds), best first.
+        params: the best candidate's parameters (``{name: value}``, Python scalars).
+        model: the best candidate, fitted on the search's train split (its ``history``
+            is the learning curve of the chosen configuration).
+        candidates: the parameter dicts that were searched.
+        metric: the column that ranked them.
+
+    It reads like its table (``search.head()``, ``search.iloc[0]``, ``search["rmse"]``),
+    so it can be shown directly in a notebook.
+    """
+
+    table: pd.DataFrame
+    params: dict
+    model: object
+    candidates: list[dict]
+    metric: str
+
+    def __getattr__(self, name):  # table-like reading: head(), iloc, round(), ...
+        if name.startswith("__") or name in ("table", "params", "model", "candidates",
+                                             "metric"):
+            raise AttributeError(name)
+        return getattr(self.table, name)
+
+    def __getitem__(self, key):
+        return self.table[key]
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def _repr_html_(self):
+        return self.table._repr_html_()
+
+    def __repr__(self) -> str:
+        return repr(self.table)
+
+
+def _fmt_params(params: dict) -> str:
+    return " ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+                    for k, v in params.items())
+
+
 def grid_search(make_model: Callable[..., object], candidates: list[dict],
                 train: pd.DataFrame, valid: pd.DataFrame, num_users: int, num_items: int,
-                *, metric: str = "ndcg@10", k: int = 10, fit_valid: bool = False
-                ) -> pd.DataFrame:
+                *, metric: str = "ndcg@10", k: int = 10, fit_valid: bool = False,
+                verbose: bool = True, name: str = "") -> SearchResult:
     """Fit ``make_model(**params)`` on ``train`` for each candidate, score it on ``valid``.
 
+    The validation protocol (seen and relevant matrices) is prepared once for all
+    candidates; only the best fitted model is kept.
+
     Args:
+        make_model: the model class, or any ``(**params) -> model`` (e.g. a
+            ``functools.partial`` that fixes ``epochs`` and ``seed``).
         metric: a column of :func:`rec_course.evaluation.evaluate` (higher is better) or
             ``"rmse"`` (lower is better, via ``evaluate_ratings``).
         fit_valid: also pass ``valid`` to ``fit`` (for early stopping).
+        verbose: print one line per candidate (parameters, metric, seconds) as it goes.
+        name: prefix of those lines.
 
     Returns:
-        One row per candidate (its parameters, the metric, fit seconds), best first.
+        :class:`SearchResult` (table best first, best parameters, best fitted model).
     """
     if not candidates:
         raise ValueError("no candidates to search")
-    rows = []
-    for params in candidates:
+    lower = metric == "rmse"
+    evaluator = None if lower else Evaluator(train, valid, k=k, num_users=num_users,
+                                             num_items=num_items)
+    if evaluator is not None and metric not in evaluator(
+            lambda u: np.zeros((len(u), num_items), np.float32)).columns:
+        raise ValueError(f"unknown metric {metric!r}: use a column of evaluate() or 'rmse'")
+    rows, best, best_value = [], None, None
+    for n, params in enumerate(candidates, 1):
         model = make_model(**params)
         start = time.perf_counter()
         model.fit(train, num_users, num_items, **({"valid": valid} if fit_valid else {}))
         seconds = time.perf_counter() - start
-        if metric == "rmse":
+        if lower:
             value = float(evaluate_ratings(model, valid).iloc[0]["rmse"])
         else:
-            value = float(evaluate(model, train, valid, k=k).iloc[0][metric])
+            value = float(evaluator(model).iloc[0][metric])
         rows.append({**params, metric: value, "fit_seconds": round(seconds, 2)})
-    out = pd.DataFrame(rows)
-    return out.sort_values(metric, ascending=(metric == "rmse")).reset_index(drop=True)
+        better = best_value is None or (value < best_value if lower else value > best_value)
+        if better:
+            best, best_value = (params, model), value
+        if verbose:
+            print(f"{name}[{n}/{len(candidates)}] {_fmt_params(params)}: {metric} "
+                  f"{value:.4f}{' *' if better else ''} ({seconds:.1f} s)", flush=True)
+        del model
+    table = pd.DataFrame(rows).sort_values(metric, ascending=lower, kind="stable"
+                                           ).reset_index(drop=True)
+    params = {key: (value.item() if hasattr(value, "item") else value)
+              for key, value in best[0].items()}
+    return SearchResult(table, params, best[1], list(candidates), metric)
 
 
-def best_params(search: pd.DataFrame, candidates: list[dict]) -> dict:
+def best_params(search: "SearchResult | pd.DataFrame", candidates: list[dict] | None = None
+                ) -> dict:
     """The parameters of the best row of :func:`grid_search` (its first row), as a dict.
 
     Args:
-        search: the table returned by :func:`grid_search` (best first).
-        candidates: the list of parameter dicts that was searched; it names the columns.
+        search: what :func:`grid_search` returned, or its table (best first).
+        candidates: the list of parameter dicts that was searched (names the columns;
+            optional for a :class:`SearchResult`).
 
     Returns:
         ``{parameter: value}`` with Python scalars, ready for ``Model(**params)``.
     """
+    if isinstance(search, SearchResult):
+        candidates = candidates or search.candidates
+        search = search.table
     if search.empty or not candidates:
         raise ValueError("best_params needs a non-empty search table and its candidates")
     missing = [name for name in candidates[0] if name not in search.columns]

@@ -153,3 +153,53 @@ def test_evaluate_by_group_names_bad_groups():
     with pytest.raises(ValueError, match="indexed by user id"):
         evaluation.evaluate_by_group(table_model, TRAIN, TEST, pd.Series(["x"], index=[7]),
                                      num_items=5)
+
+
+def test_ranked_lists_go_through_the_same_metric_code(synthetic_split):
+    train, test, nu, ni = synthetic_split
+    model = RandomRecommender(seed=1).fit(train, nu, ni)  # no ties: one order per user
+    from_scores = evaluation.evaluate(model, train, test)
+    top = evaluation.top_k_items(model.score(np.arange(nu)), 10, model.seen)
+    pd.testing.assert_frame_equal(evaluation.evaluate(top, train, test), from_scores)
+    # longer raw lists (seen items not removed, as from an ANN index) are cut after removal
+    raw = np.argsort(-model.score(np.arange(nu)), axis=1, kind="stable")[:, :200]
+    pd.testing.assert_frame_equal(evaluation.evaluate(raw, train, test), from_scores)
+    # lists for some users only: the others count as misses
+    users = np.arange(0, nu, 2)
+    half = evaluation.evaluate(top[users], train, test, user_ids=users)
+    assert half["ndcg@10"].iloc[0] < from_scores["ndcg@10"].iloc[0]
+
+
+def test_ranked_lists_with_empty_slots_and_bad_lists():
+    train = pd.DataFrame({"user_id": [0, 1], "item_id": [0, 1]})
+    test = pd.DataFrame({"user_id": [0, 1], "item_id": [2, 3]})
+    lists = np.array([[2, -1], [-1, -1]])
+    row = evaluation.evaluate(lists, train, test, k=2, num_users=2, num_items=4).iloc[0]
+    assert row["hit_rate@2"] == 0.5 and row["ndcg@2"] == 0.5   # user 0 hit at rank 1
+    assert row["coverage@2"] == 0.25                          # one item shown of four
+    with pytest.raises(KeyError, match="unknown item"):
+        evaluation.evaluate(np.array([[9, 0], [0, 1]]), train, test, k=2, num_items=4)
+    with pytest.raises(ValueError, match="user_ids"):
+        evaluation.evaluate(np.array([[2, 0]]), train, test, k=2, num_users=2, num_items=4)
+
+
+def test_evaluator_validates_once_and_gives_evaluate_s_numbers(synthetic_split):
+    train, test, nu, ni = synthetic_split
+    model = PopularityRecommender().fit(train, nu, ni)
+    ev = evaluation.Evaluator(train, test, k=5, num_users=nu, num_items=ni)
+    pd.testing.assert_frame_equal(ev(model), evaluation.evaluate(model, train, test, k=5))
+    with pytest.raises(ValueError, match="test is empty"):
+        evaluation.Evaluator(train, test.iloc[:0], num_users=nu, num_items=ni)
+
+
+def test_pointwise_evaluation():
+    y = np.array([1, 0, 1, 0])
+    p = np.array([0.9, 0.2, 0.6, 0.7])
+    row = evaluation.evaluate_pointwise(y, p).iloc[0]
+    assert row["auc"] == pytest.approx(0.75)  # 3 of the 4 positive-negative pairs ordered
+    assert row["log_loss"] == pytest.approx(metrics.log_loss(y, p))
+    logits = np.log(p / (1 - p))
+    assert evaluation.evaluate_pointwise(y, logits, from_logits=True).iloc[0]["auc"] == \
+        pytest.approx(0.75)
+    with pytest.raises(ValueError, match="0/1"):
+        evaluation.evaluate_pointwise([2, 0], [0.5, 0.5])

@@ -149,3 +149,17 @@ def test_explicit_models_need_ratings(synthetic_split):
         mf.MatrixFactorization(epochs=1).fit(train.drop(columns="rating"), nu, ni)
     with pytest.raises(ValueError, match="rating column"):
         als.ExplicitALS(iterations=1).fit(train.drop(columns="rating"), nu, ni)
+
+
+def test_explicit_als_bias_penalty_shrinks_rarely_rated_items():
+    """One five-star rating: with a count-scaled penalty the item's bias stays large (it
+    tops every list); a fixed bias penalty shrinks it towards the mean."""
+    rng = np.random.default_rng(0)
+    rows = [(u, i, float(rng.integers(2, 5))) for u in range(40) for i in range(10)]
+    rows.append((0, 10, 5.0))  # item 10: a single 5-star rating
+    df = pd.DataFrame(rows, columns=["user_id", "item_id", "rating"])
+    scaled = als.ExplicitALS(embedding_dim=2, reg=0.1, iterations=5).fit(df, 40, 11)
+    fixed = als.ExplicitALS(embedding_dim=2, reg=0.1, iterations=5, bias_reg=25.0).fit(df, 40, 11)
+    assert scaled.item_bias_[10] > 1.0
+    assert abs(fixed.item_bias_[10]) < 0.5 * scaled.item_bias_[10]
+    assert np.argmax(scaled.score([5])[0]) == 10 and np.argmax(fixed.score([5])[0]) != 10

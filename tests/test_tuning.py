@@ -106,3 +106,21 @@ def test_edge_report_one_row_per_model():
     assert report.loc["B", "on the edge"] == "dim=64 (max)"
     single = tuning.edge_report({"C": ({"dim": 8}, tuning.grid(dim=[8]))})
     assert single.loc["C", ["searched", "on the edge"]].tolist() == ["-", "-"]
+
+
+def test_grid_search_keeps_the_best_fitted_model_and_reports_progress(synthetic_split, capsys):
+    train, _, nu, ni = synthetic_split
+    fit, valid = data.train_validation_split(train, 0.2)
+    candidates = tuning.grid(lam=[1.0, 30.0, 1e4])
+    search = tuning.grid_search(EASE, candidates, fit, valid, nu, ni, name="EASE ")
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("EASE [")]
+    assert len(lines) == 3 and "lam=" in lines[0] and "ndcg@10" in lines[0]
+    assert search.params == tuning.best_params(search) == {"lam": search.table["lam"].iloc[0]}
+    assert search.model.lam == search.params["lam"]                 # the fitted best
+    ndcg = evaluation.evaluate(search.model, fit, valid)["ndcg@10"].iloc[0]
+    assert ndcg == pytest.approx(search.table["ndcg@10"].iloc[0])
+    assert search.head(1)["lam"].iloc[0] == search.params["lam"]    # reads like its table
+    quiet = tuning.grid_search(EASE, candidates[:1], fit, valid, nu, ni, verbose=False)
+    assert "[1/1]" not in capsys.readouterr().out and len(quiet) == 1
+    with pytest.raises(ValueError, match="unknown metric"):
+        tuning.grid_search(EASE, candidates, fit, valid, nu, ni, metric="ndgc@10")

@@ -6,8 +6,8 @@
 
 from rec_course.data import explore
 from rec_course.data.movielens import (
-    GENRES, ITEM_ID, ML_100K, RATING, TIMESTAMP, USER_ID, CorruptDataError,
-    DataUnavailableError, MovieLens, load_movielens_100k, ratings_sha256,
+    GENRES, ML_100K, CorruptDataError, DataUnavailableError, MovieLens, load_movielens_100k,
+    ratings_sha256,
 )
 from rec_course.data.preprocessing import (
     IdMap, dataset_stats, index_ids, k_core, to_implicit, validate_interactions,
@@ -18,6 +18,7 @@ from rec_course.data.splits import (
     leave_last_out, stratified_split, temporal_split, train_validation_split,
 )
 from rec_course.data.synthetic import make_synthetic
+from rec_course.schema import ITEM_ID, RATING, TIMESTAMP, USER_ID
 
 __all__ = [
     "GENRES", "ITEM_ID", "explore", "ML_100K", "RATING", "TIMESTAMP", "USER_ID", "CorruptDataError",

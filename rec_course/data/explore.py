@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from rec_course.data.movielens import ITEM_ID, TIMESTAMP, USER_ID
+from rec_course.schema import ITEM_ID, TIMESTAMP, USER_ID
 from rec_course.data.preprocessing import dataset_stats, validate_interactions
 
 

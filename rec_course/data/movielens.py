@@ -35,7 +35,7 @@ import pandas as pd
 
 from rec_course import config
 
-USER_ID, ITEM_ID, RATING, TIMESTAMP = "user_id", "item_id", "rating", "timestamp"
+from rec_course.schema import ITEM_ID, RATING, TIMESTAMP, USER_ID  # noqa: F401 (re-exported)
 
 GENRES = (
     "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rec_course.data.movielens import ITEM_ID, RATING, USER_ID
+from rec_course.schema import ITEM_ID, RATING, USER_ID
 
 
 def validate_interactions(df: pd.DataFrame, *, require: tuple[str, ...] = (USER_ID, ITEM_ID),

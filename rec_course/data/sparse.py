@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from rec_course.data.movielens import ITEM_ID, RATING, USER_ID
+from rec_course.schema import ITEM_ID, RATING, USER_ID
 from rec_course.data.preprocessing import validate_interactions
 
 
@@ -32,7 +32,9 @@ def interaction_matrix(df: pd.DataFrame, num_users: int, num_items: int, *,
         values: ``"binary"`` (1.0 per interaction) or ``"rating"``.
 
     Returns:
-        csr_matrix (num_users, num_items) float32; duplicates keep the last value.
+        csr_matrix (num_users, num_items) float32. A (user, item) pair that occurs
+        more than once keeps its *last* row's value (``schema.DUPLICATES``): every
+        matrix of the course, binary or rating, is built here with that one rule.
     """
     validate_interactions(df)
     check_ids(df, num_users, num_items)

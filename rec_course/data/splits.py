@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rec_course.data.movielens import ITEM_ID, TIMESTAMP, USER_ID
+from rec_course.schema import ITEM_ID, TIMESTAMP, USER_ID
 from rec_course.data.preprocessing import validate_interactions
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rec_course.data.movielens import ITEM_ID, RATING, TIMESTAMP, USER_ID
+from rec_course.schema import ITEM_ID, RATING, TIMESTAMP, USER_ID
 
 
 def make_synthetic(

@@ -3,7 +3,14 @@
 Explicit (ridge regression per user, then per item, alternating):
 
     min  sum_{(u,i) observed} (r_ui - mu - b_u - b_i - x_u . y_i)^2
-         + reg * (n_u ||x_u||^2 + n_i ||y_i||^2 + b_u^2 + b_i^2)
+         + reg * (n_u ||x_u||^2 + n_i ||y_i||^2)
+         + bias penalty
+
+where n_u, n_i count the ratings of u and i. The bias penalty is
+``bias_reg * (b_u^2 + b_i^2)``, a fixed strength that shrinks the bias of a rarely rated
+item or user towards 0 (the global mean), or, with ``bias_reg=None``, scaled by the
+counts like the factors, ``reg * (n_u b_u^2 + n_i b_i^2)``: then a movie with one
+five-star rating keeps a bias near +1.5 and tops every list (notebook 03 shows it).
 
 Biases ride along as one more coordinate: fixing the items, user u solves for
 [x_u, b_u] against features [y_i, 1] and targets r_ui - mu - b_i, a small ridge
@@ -24,7 +31,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from rec_course.data.movielens import ITEM_ID, RATING, USER_ID
+from rec_course.schema import RATING
+from rec_course.data.sparse import interaction_matrix
 from rec_course.models.base import Recommender
 
 
@@ -48,13 +56,15 @@ def _rhs_per_row(m: sp.csr_matrix, factors: np.ndarray, values: np.ndarray) -> n
 
 
 def ridge_update(ratings: sp.csr_matrix, fixed: np.ndarray, reg: float,
-                 scale_by_count: bool = True) -> np.ndarray:
+                 scale_by_count: bool = True, last_reg: float | None = None) -> np.ndarray:
     """Explicit ALS half-step: solve every row's ridge regression at once.
 
     Args:
         ratings: (rows, cols) CSR of observed targets.
         fixed: (cols, f) the factors held fixed.
         reg: L2 strength; multiplied by each row's count when ``scale_by_count``.
+        last_reg: if given, the L2 strength of the last coordinate instead (fixed, not
+            scaled by the count): the bias when ``fixed`` ends with a column of ones.
 
     Returns:
         (rows, f) new factors (rows with no ratings get zeros).
@@ -63,7 +73,10 @@ def ridge_update(ratings: sp.csr_matrix, fixed: np.ndarray, reg: float,
     gram = _gram_per_row(ratings, fixed, np.ones(ratings.nnz))
     counts = np.diff(ratings.indptr).astype(np.float64)
     lam = reg * (counts if scale_by_count else np.ones_like(counts))
-    gram += (lam + 1e-9)[:, None, None] * np.eye(f)
+    penalty = np.repeat(lam[:, None], f, axis=1)  # (rows, f): one strength per coordinate
+    if last_reg is not None:
+        penalty[:, -1] = last_reg
+    gram[:, np.arange(f), np.arange(f)] += penalty + 1e-9
     rhs = _rhs_per_row(ratings, fixed, ratings.data.astype(np.float64))
     return np.linalg.solve(gram, rhs[..., None])[..., 0]
 
@@ -123,25 +136,31 @@ class ExplicitALS(Recommender):
 
     Args:
         embedding_dim: latent factors f.
-        reg: L2 strength (scaled by each user's / item's number of ratings).
+        reg: L2 strength of the factors (scaled by each user's / item's number of ratings).
+        bias_reg: L2 strength of the biases, fixed (not scaled): a bias built on few
+            ratings is shrunk towards 0. ``None`` scales it by the count like ``reg``
+            (then rarely rated items keep extreme biases).
         iterations: alternations (each = one user step + one item step).
         seed: seed of the initial item factors.
     """
 
     def __init__(self, embedding_dim: int = 20, reg: float = 0.1, iterations: int = 15,
-                 seed: int = 0):
+                 bias_reg: float | None = None, seed: int = 0):
         if embedding_dim <= 0 or iterations <= 0 or reg < 0:
             raise ValueError("embedding_dim and iterations must be positive and reg >= 0")
+        if bias_reg is not None and bias_reg < 0:
+            raise ValueError(f"bias_reg must be >= 0 or None, got {bias_reg}")
         self.embedding_dim, self.reg, self.iterations, self.seed = (
             embedding_dim, reg, iterations, seed)
+        self.bias_reg = bias_reg
 
     def _fit(self, train: pd.DataFrame, valid: pd.DataFrame | None = None) -> None:
         if RATING not in train.columns:
             raise ValueError("ExplicitALS needs a rating column")
         self.global_mean_ = float(train[RATING].mean())
-        r = sp.csr_matrix((train[RATING].to_numpy(np.float64) - self.global_mean_,
-                           (train[USER_ID], train[ITEM_ID])),
-                          shape=(self.num_users, self.num_items))
+        r = interaction_matrix(train, self.num_users, self.num_items, values="rating"
+                               ).astype(np.float64)
+        r.data -= self.global_mean_
         rt = r.T.tocsr()
         rng = np.random.default_rng(self.seed)
         item_f = rng.normal(0, 0.1, (self.num_items, self.embedding_dim))
@@ -160,7 +179,7 @@ class ExplicitALS(Recommender):
         target = sp.csr_matrix((r.data - other_b[r.indices], r.indices, r.indptr),
                                shape=r.shape)  # r_ui - mu - b_other
         features = np.hstack([other_f, np.ones((other_f.shape[0], 1))])  # [y_i, 1]
-        solved = ridge_update(target, features, self.reg)
+        solved = ridge_update(target, features, self.reg, last_reg=self.bias_reg)
         return solved[:, :-1], solved[:, -1]
 
     @staticmethod

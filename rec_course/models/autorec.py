@@ -13,19 +13,15 @@ the loss counts only observed ratings (missing entries are not zeros):
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 import keras
 from keras import layers, ops
 
-from rec_course.data.movielens import ITEM_ID, RATING, USER_ID
-from rec_course.metrics import rmse
-from rec_course.models.base import Recommender
-from rec_course.models.training import fit_epochs, make_dataset
+from rec_course.data.sparse import interaction_matrix
+from rec_course.models.training import KerasRecommender
+from rec_course.schema import RATING
 
 
 def masked_mse(y_true, y_pred):
@@ -63,57 +59,56 @@ class AutoRecModel(keras.Model):
                 "hidden_dim": self.hidden_dim, "l2": self.l2, "seed": self.seed}
 
 
-class AutoRec(Recommender):
+class AutoRec(KerasRecommender):
     """I-AutoRec or U-AutoRec for rating prediction, with the course's interface.
 
     Args:
         kind: ``"item"`` (I-AutoRec, the better one in the paper) or ``"user"``.
         hidden_dim, l2: model hyperparameters.
         learning_rate, epochs, batch_size: Adam training over rating vectors.
-        patience: with ``valid``, stop after this many epochs without a better validation
-            RMSE and keep the best weights.
-        seed: initializer and shuffling seed.
+        patience, seed and the rest: see
+            :class:`~rec_course.models.training.KerasRecommender` (validation: RMSE).
 
     After fit: ``history`` (DataFrame epoch, loss[, val_rmse]) and ``train_seconds``.
     """
 
+    validation = "rmse"
+
     def __init__(self, kind: str = "item", hidden_dim: int = 500, l2: float = 1e-3,
                  learning_rate: float = 1e-3, epochs: int = 100, batch_size: int = 64,
-                 patience: int | None = 5, seed: int = 0):
+                 patience: int | None = 5, seed: int = 0, **training):
         if kind not in ("item", "user"):
             raise ValueError(f"kind must be 'item' or 'user', got {kind!r}")
-        if hidden_dim <= 0 or epochs <= 0 or learning_rate <= 0 or l2 < 0:
-            raise ValueError("hidden_dim, epochs, learning_rate must be positive, l2 >= 0")
+        if hidden_dim <= 0 or l2 < 0:
+            raise ValueError("hidden_dim must be positive, l2 >= 0")
+        super().__init__(learning_rate=learning_rate, epochs=epochs, batch_size=batch_size,
+                         patience=patience, seed=seed, **training)
         self.kind, self.hidden_dim, self.l2 = kind, hidden_dim, l2
-        self.learning_rate, self.epochs, self.batch_size = learning_rate, epochs, batch_size
-        self.patience, self.seed = patience, seed
 
-    def _fit(self, train: pd.DataFrame, valid: pd.DataFrame | None = None) -> None:
+    def prepare(self, train: pd.DataFrame) -> None:
         if RATING not in train.columns:
             raise ValueError("AutoRec needs a rating column (explicit feedback)")
         self.global_mean_ = float(train[RATING].mean())
-        r = sp.csr_matrix((train[RATING].to_numpy(np.float32), (train[USER_ID], train[ITEM_ID])),
-                          shape=(self.num_users, self.num_items)).toarray()
-        vectors = r.T if self.kind == "item" else r  # (rows, num_inputs)
-        self.model = AutoRecModel(vectors.shape[1], self.hidden_dim, self.l2, self.seed)
-        self.model.compile(optimizer=keras.optimizers.Adam(self.learning_rate), loss=masked_mse)
-        self._vectors = vectors
+        r = interaction_matrix(train, self.num_users, self.num_items, values="rating").toarray()
+        self._vectors = r.T if self.kind == "item" else r  # (rows, num_inputs)
         self._has_train = (np.diff(self.seen.tocsr().indptr) > 0,
                            np.diff(self.seen.tocsc().indptr) > 0)  # users, items
-        validate = None
-        if valid is not None:
-            def validate() -> float:
-                self._refresh()
-                pred = self.predict(valid[USER_ID].to_numpy(), valid[ITEM_ID].to_numpy())
-                return rmse(valid[RATING].to_numpy(), pred)
-        start = time.perf_counter()
-        self.history = fit_epochs(
-            self.model, lambda e: make_dataset((vectors,), vectors, self.batch_size,
-                                               seed=self.seed * 1000 + e),
-            self.epochs, validate=validate, metric="val_rmse", higher_is_better=False,
-            patience=self.patience)
-        self.train_seconds = time.perf_counter() - start
+
+    def build_model(self) -> keras.Model:
+        return AutoRecModel(self._vectors.shape[1], self.hidden_dim, self.l2, self.seed)
+
+    def loss(self):
+        return masked_mse
+
+    def epoch_data(self, epoch: int, seed: int):
+        return (self._vectors,), self._vectors  # reconstruct the observed ratings
+
+    def after_fit(self) -> None:
         self._refresh()
+
+    def _predict_for_validation(self, user_ids, item_ids) -> np.ndarray:
+        self._refresh()
+        return self.predict(user_ids, item_ids)
 
     def _refresh(self) -> None:
         """Reconstruct the full rating matrix R_hat (num_users, num_items)."""
@@ -127,8 +122,18 @@ class AutoRec(Recommender):
     def predict(self, user_ids, item_ids) -> np.ndarray:
         """Predicted ratings (n,) in [1, 5]."""
         users = self._check_users(user_ids)
-        return self.reconstruction_[users, np.asarray(item_ids)].astype(np.float64)
+        items = self._check_items(item_ids)
+        return self.reconstruction_[users, items].astype(np.float64)
 
     def score(self, user_ids: np.ndarray) -> np.ndarray:
         users = self._check_users(user_ids)
         return self.reconstruction_[users]
+
+    def score_history(self, history) -> np.ndarray:
+        """U-AutoRec only: predicted ratings (n, num_items) from rating rows (n, num_items)
+        (0 = not rated). I-AutoRec encodes items, so a new user needs retraining."""
+        if self.kind != "user":
+            return super().score_history(history)
+        x = self._check_history(history).toarray()
+        out = np.asarray(self.model.predict_on_batch(x), dtype=np.float32)
+        return np.clip(out, 1.0, 5.0)

@@ -60,9 +60,48 @@ class Recommender:
                            f"0..{self.num_users - 1}")
         return user_ids.astype(np.int64)
 
+    def _check_items(self, item_ids) -> np.ndarray:
+        self._check_fitted()
+        item_ids = np.atleast_1d(np.asarray(item_ids))
+        if not np.issubdtype(item_ids.dtype, np.integer):
+            raise ValueError(f"item_ids must be integer indices, got dtype {item_ids.dtype}")
+        bad = item_ids[(item_ids < 0) | (item_ids >= self.num_items)]
+        if bad.size:
+            raise KeyError(f"unknown item index(es) {bad[:5].tolist()}: valid range is "
+                           f"0..{self.num_items - 1}")
+        return item_ids.astype(np.int64)
+
+    def _check_history(self, history) -> sp.csr_matrix:
+        """A (n, num_items) history matrix as float32 CSR, checked."""
+        self._check_fitted()
+        if isinstance(history, pd.DataFrame):
+            raise TypeError("history must be a (n, num_items) matrix: build it with "
+                            "data.interaction_matrix(frame, n, num_items)")
+        history = sp.csr_matrix(history, dtype=np.float32)
+        if history.ndim != 2 or history.shape[1] != self.num_items:
+            raise ValueError(f"history must have shape (n, {self.num_items}) (users x "
+                             f"items), got {history.shape}")
+        if history.nnz and not np.isfinite(history.data).all():
+            raise ValueError("history holds NaN or infinite values")
+        return history
+
     def score(self, user_ids: np.ndarray) -> np.ndarray:
         """Scores (len(user_ids), num_items) float32; higher means more recommended."""
         raise NotImplementedError
+
+    def score_history(self, history) -> np.ndarray:
+        """Scores for users given by their history instead of an id (fold-in): new users,
+        or known users with a changed history.
+
+        Args:
+            history: (n, num_items) matrix (CSR or dense), nonzero = the user interacted.
+
+        Returns:
+            (n, num_items) float32 scores. Models that know users only by id (MF, BPR,
+            NCF) cannot do this without training and raise NotImplementedError.
+        """
+        raise NotImplementedError(f"{type(self).__name__} knows users only by their id; "
+                                  "it cannot score a new history without retraining")
 
     def recommend(self, user_id: int, k: int = 10, *, exclude_seen: bool = True
                   ) -> pd.DataFrame:

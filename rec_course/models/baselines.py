@@ -34,3 +34,8 @@ class PopularityRecommender(Recommender):
     def score(self, user_ids: np.ndarray) -> np.ndarray:
         users = self._check_users(user_ids)
         return np.broadcast_to(self.item_scores_, (len(users), self.num_items)).copy()
+
+    def score_history(self, history) -> np.ndarray:
+        """The same popularity scores (n, num_items) whatever the history."""
+        x = self._check_history(history)
+        return np.broadcast_to(self.item_scores_, (x.shape[0], self.num_items)).copy()

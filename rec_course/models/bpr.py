@@ -9,8 +9,6 @@ plus L2 on the looked-up vectors. Negatives are re-sampled uniformly every epoch
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 
@@ -18,9 +16,7 @@ import keras
 from keras import layers, ops
 
 from rec_course.data.sampling import sample_negatives
-from rec_course.models.base import Recommender
-from rec_course.models.training import (fit_epochs, interactions, make_dataset,
-                                         ranking_validator)
+from rec_course.models.training import EmbeddingRecommender, interactions
 
 
 def bpr_loss(_, x_uij):
@@ -69,56 +65,38 @@ class BPRModel(keras.Model):
                 "l2": self.l2, "seed": self.seed}
 
 
-class BPR(Recommender):
+class BPR(EmbeddingRecommender):
     """BPR-MF with the course's recommender interface.
 
     Args:
         embedding_dim, l2: model hyperparameters.
         learning_rate, epochs, batch_size: Adam training; one negative per positive,
-            re-sampled each epoch.
-        patience: with ``valid``, stop after this many validation checks without a better
-            nDCG@10 and keep the best weights.
-        eval_every: epochs between validation checks.
-        seed: initializer, sampling and shuffling seed.
+            re-sampled each epoch (one vectorized draw per epoch).
+        patience, eval_every, seed and the rest: see
+            :class:`~rec_course.models.training.KerasRecommender` (validation: nDCG@k).
 
     After fit: ``history`` (DataFrame epoch, loss[, val_ndcg@10]) and ``train_seconds``.
     """
 
     def __init__(self, embedding_dim: int = 64, l2: float = 1e-4, learning_rate: float = 5e-3,
                  epochs: int = 30, batch_size: int = 1024, patience: int | None = 3,
-                 eval_every: int = 2, seed: int = 0):
-        if embedding_dim <= 0 or epochs <= 0 or learning_rate <= 0 or l2 < 0:
-            raise ValueError("embedding_dim, epochs, learning_rate must be positive, l2 >= 0")
-        self.embedding_dim, self.l2, self.learning_rate = embedding_dim, l2, learning_rate
-        self.epochs, self.batch_size, self.patience = epochs, batch_size, patience
-        self.eval_every, self.seed = eval_every, seed
+                 eval_every: int = 2, seed: int = 0, **training):
+        if embedding_dim <= 0 or l2 < 0:
+            raise ValueError("embedding_dim must be positive, l2 >= 0")
+        super().__init__(learning_rate=learning_rate, epochs=epochs, batch_size=batch_size,
+                         patience=patience, eval_every=eval_every, seed=seed, **training)
+        self.embedding_dim, self.l2 = embedding_dim, l2
 
-    def _fit(self, train: pd.DataFrame, valid: pd.DataFrame | None = None) -> None:
-        self.model = BPRModel(self.num_users, self.num_items, self.embedding_dim, self.l2,
-                              self.seed)
-        self.model.compile(optimizer=keras.optimizers.Adam(self.learning_rate), loss=bpr_loss)
-        users, pos = interactions(train)
+    def prepare(self, train: pd.DataFrame) -> None:
+        self._users, self._pos = interactions(train)
+        self._labels = np.zeros(len(self._users), np.float32)  # unused by the loss
 
-        def epoch_dataset(epoch: int):
-            neg = sample_negatives(self.seen, users, 1, seed=self.seed * 1000 + epoch)[:, 0]
-            return make_dataset((users, pos, neg.astype(np.int32)),
-                                np.zeros(len(users), np.float32), self.batch_size,
-                                seed=self.seed * 1000 + epoch)
+    def build_model(self) -> keras.Model:
+        return BPRModel(self.num_users, self.num_items, self.embedding_dim, self.l2, self.seed)
 
-        validate = ranking_validator(self, train, valid) if valid is not None else None
-        start = time.perf_counter()
-        self.history = fit_epochs(self.model, epoch_dataset, self.epochs, validate=validate,
-                                  metric="val_ndcg@10", every=self.eval_every,
-                                  patience=self.patience)
-        self.train_seconds = time.perf_counter() - start
+    def loss(self):
+        return bpr_loss
 
-    def score(self, user_ids: np.ndarray) -> np.ndarray:
-        users = self._check_users(user_ids)
-        p = self.model.user_embedding.embeddings.numpy()[users]
-        q = self.model.item_embedding.embeddings.numpy()
-        b = self.model.item_bias.embeddings.numpy()[:, 0]
-        return (p @ q.T + b[None, :]).astype(np.float32)
-
-    def item_embeddings(self) -> np.ndarray:
-        """(num_items, embedding_dim) learned item vectors."""
-        return self.model.item_embedding.embeddings.numpy()
+    def epoch_data(self, epoch: int, seed: int):
+        neg = sample_negatives(self.seen, self._users, 1, seed=seed)[:, 0].astype(np.int32)
+        return (self._users, self._pos, neg), self._labels

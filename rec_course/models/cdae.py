@@ -10,16 +10,13 @@ trained with binary cross-entropy over all items: reconstruct the clean x_u.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 
 import keras
 from keras import layers, ops
 
-from rec_course.models.base import Recommender
-from rec_course.models.training import fit_epochs, make_dataset, ranking_validator
+from rec_course.models.training import KerasRecommender
 
 
 @keras.saving.register_keras_serializable(package="rec_course")
@@ -62,44 +59,48 @@ class CDAEModel(keras.Model):
                 "corruption": self.corruption, "user_node": self.user_node, "seed": self.seed}
 
 
-class CDAE(Recommender):
+class CDAE(KerasRecommender):
     """CDAE with the course's interface.
 
     Args:
         hidden_dim, corruption, user_node: model hyperparameters.
         learning_rate, epochs, batch_size: Adam training over users.
-        patience, eval_every: early stopping on validation nDCG@10 (with ``valid``).
-        seed: initializer, dropout and shuffling seed.
+        patience, eval_every, seed and the rest: see
+            :class:`~rec_course.models.training.KerasRecommender` (validation: nDCG@k).
     """
 
     def __init__(self, hidden_dim: int = 64, corruption: float = 0.5, user_node: bool = True,
                  learning_rate: float = 1e-3, epochs: int = 100, batch_size: int = 64,
-                 patience: int | None = 5, eval_every: int = 5, seed: int = 0):
-        if hidden_dim <= 0 or not 0 <= corruption < 1 or epochs <= 0 or learning_rate <= 0:
-            raise ValueError("need positive hidden_dim, epochs, learning_rate and "
-                             "0 <= corruption < 1")
+                 patience: int | None = 5, eval_every: int = 5, seed: int = 0, **training):
+        if hidden_dim <= 0 or not 0 <= corruption < 1:
+            raise ValueError("need positive hidden_dim and 0 <= corruption < 1")
+        super().__init__(learning_rate=learning_rate, epochs=epochs, batch_size=batch_size,
+                         patience=patience, eval_every=eval_every, seed=seed, **training)
         self.hidden_dim, self.corruption, self.user_node = hidden_dim, corruption, user_node
-        self.learning_rate, self.epochs, self.batch_size = learning_rate, epochs, batch_size
-        self.patience, self.eval_every, self.seed = patience, eval_every, seed
 
-    def _fit(self, train: pd.DataFrame, valid: pd.DataFrame | None = None) -> None:
-        self.model = CDAEModel(self.num_users, self.num_items, self.hidden_dim,
-                               self.corruption, self.user_node, self.seed)
-        self.model.compile(optimizer=keras.optimizers.Adam(self.learning_rate),
-                           loss=keras.losses.BinaryCrossentropy(from_logits=True))
-        x = self.seen.toarray().astype(np.float32)
-        users = np.arange(self.num_users, dtype=np.int32)
-        validate = ranking_validator(self, train, valid) if valid is not None else None
-        start = time.perf_counter()
-        self.history = fit_epochs(
-            self.model, lambda e: make_dataset((users, x), x, self.batch_size,
-                                               seed=self.seed * 1000 + e),
-            self.epochs, validate=validate, metric="val_ndcg@10", every=self.eval_every,
-            patience=self.patience)
-        self.train_seconds = time.perf_counter() - start
+    def prepare(self, train: pd.DataFrame) -> None:
+        self._x = self.seen.toarray().astype(np.float32)
+        self._users = np.arange(self.num_users, dtype=np.int32)
+
+    def build_model(self) -> keras.Model:
+        return CDAEModel(self.num_users, self.num_items, self.hidden_dim, self.corruption,
+                         self.user_node, self.seed)
+
+    def loss(self):
+        return keras.losses.BinaryCrossentropy(from_logits=True)
+
+    def epoch_data(self, epoch: int, seed: int):
+        return (self._users, self._x), self._x  # reconstruct the clean vectors
 
     def score(self, user_ids: np.ndarray) -> np.ndarray:
         users = self._check_users(user_ids)
         x = self.seen[users].toarray().astype(np.float32)
         return np.asarray(self.model((users.astype(np.int32), x), training=False),
                           dtype=np.float32)
+
+    def score_history(self, history) -> np.ndarray:
+        """Logits (n, num_items) for histories (n, num_items) of users the model has no
+        user node for: the code is computed without the user vector."""
+        x = self._check_history(history).toarray()
+        h = self.model.encoder(x)
+        return np.asarray(self.model.decoder(keras.ops.sigmoid(h)), dtype=np.float32)

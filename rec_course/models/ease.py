@@ -44,4 +44,9 @@ class EASE(Recommender):
 
     def score(self, user_ids: np.ndarray) -> np.ndarray:
         users = self._check_users(user_ids)
-        return np.asarray(self.seen[users] @ self.weights_, dtype=np.float32)
+        return self.score_history(self.seen[users])
+
+    def score_history(self, history) -> np.ndarray:
+        """Scores X B (n, num_items) for histories X (n, num_items), new users included."""
+        x = self._check_history(history)
+        return np.asarray(x @ self.weights_, dtype=np.float32)

@@ -82,7 +82,13 @@ class ItemKNN(_Neighborhood):
 
     def score(self, user_ids: np.ndarray) -> np.ndarray:
         users = self._check_users(user_ids)
-        return np.asarray(self.seen[users] @ self.similarity_, dtype=np.float32)
+        return self.score_history(self.seen[users])
+
+    def score_history(self, history) -> np.ndarray:
+        """Scores (n, num_items) for histories (n, num_items): sum of the similarities
+        of each item to the items of the history."""
+        x = self._check_history(history)
+        return np.asarray(x @ self.similarity_, dtype=np.float32)
 
     def similar_items(self, item_id: int, k: int = 10) -> pd.DataFrame:
         """The k items most similar to ``item_id`` (indices): DataFrame item_id, similarity."""
@@ -113,3 +119,20 @@ class UserKNN(_Neighborhood):
     def score(self, user_ids: np.ndarray) -> np.ndarray:
         users = self._check_users(user_ids)
         return np.asarray(self.seen.T @ self.similarity_[users].T, dtype=np.float32).T
+
+    def score_history(self, history) -> np.ndarray:
+        """Scores (n, num_items) for new users given by their histories (n, num_items):
+        shrunk cosine similarity to every train user, the ``num_neighbors`` most similar
+        kept, then what they have, weighted by similarity."""
+        x = self._check_history(history)
+        x = (x > 0).astype(np.float32)
+        seen = self.seen.astype(np.float32)
+        dots = np.asarray((x @ seen.T).todense())  # (n, train users)
+        norms_x = np.sqrt(np.asarray(x.sum(axis=1)).ravel())
+        norms_u = np.sqrt(np.asarray(seen.sum(axis=1)).ravel())
+        denom = norms_x[:, None] * norms_u[None, :] + self.shrinkage
+        sim = np.divide(dots, denom, out=np.zeros_like(dots), where=denom > 0)
+        k = min(self.num_neighbors, sim.shape[1])
+        cut = np.argpartition(-sim, k - 1, axis=1)[:, k:]
+        np.put_along_axis(sim, cut, 0.0, axis=1)
+        return np.asarray(sim @ seen, dtype=np.float32)

@@ -7,18 +7,14 @@ trained on squared error with L2 on embeddings and biases, Adam, tf.data batches
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 
 import keras
 from keras import layers, ops
 
-from rec_course.data.movielens import ITEM_ID, RATING, USER_ID
-from rec_course.models.base import Recommender
-from rec_course.metrics import rmse
-from rec_course.models.training import fit_epochs, interactions, make_dataset
+from rec_course.models.training import EmbeddingRecommender, interactions
+from rec_course.schema import RATING
 
 
 @keras.saving.register_keras_serializable(package="rec_course")
@@ -64,64 +60,58 @@ class BiasedMF(keras.Model):
                 "l2": self.l2, "global_mean": self.global_mean, "seed": self.seed}
 
 
-class MatrixFactorization(Recommender):
+class MatrixFactorization(EmbeddingRecommender):
     """Explicit-rating MF (see :class:`BiasedMF`) with the course's recommender interface.
 
     Args:
         embedding_dim, l2: model hyperparameters.
-        learning_rate, epochs, batch_size: Adam training.
-        patience: with a ``valid`` split, stop after this many epochs without a better
-            validation RMSE and keep the best weights (None: train all epochs).
-        seed: initializer and shuffling seed.
+        learning_rate, epochs, batch_size, patience, seed and the rest: training, see
+            :class:`~rec_course.models.training.KerasRecommender` (validation: RMSE).
 
     After fit: ``history`` (DataFrame epoch, loss[, val_rmse]) and ``train_seconds``.
     """
 
+    validation = "rmse"
+
     def __init__(self, embedding_dim: int = 32, l2: float = 1e-4, learning_rate: float = 1e-3,
                  epochs: int = 20, batch_size: int = 256, patience: int | None = 3,
-                 seed: int = 0):
-        if embedding_dim <= 0 or epochs <= 0 or learning_rate <= 0 or l2 < 0:
-            raise ValueError("embedding_dim, epochs, learning_rate must be positive, l2 >= 0")
-        self.embedding_dim, self.l2, self.learning_rate = embedding_dim, l2, learning_rate
-        self.epochs, self.batch_size, self.patience, self.seed = epochs, batch_size, patience, seed
+                 seed: int = 0, **training):
+        if embedding_dim <= 0 or l2 < 0:
+            raise ValueError("embedding_dim must be positive, l2 >= 0")
+        super().__init__(learning_rate=learning_rate, epochs=epochs, batch_size=batch_size,
+                         patience=patience, seed=seed, **training)
+        self.embedding_dim, self.l2 = embedding_dim, l2
 
-    def _fit(self, train: pd.DataFrame, valid: pd.DataFrame | None = None) -> None:
+    def prepare(self, train: pd.DataFrame) -> None:
         if RATING not in train.columns:
             raise ValueError("MatrixFactorization needs a rating column (explicit feedback)")
-        mean = float(train[RATING].mean())
-        self.model = BiasedMF(self.num_users, self.num_items, self.embedding_dim, self.l2,
-                              mean, self.seed)
-        self.model.compile(optimizer=keras.optimizers.Adam(self.learning_rate), loss="mse")
-        features, target = interactions(train), train[RATING].to_numpy(np.float32)
-        validate = None
-        if valid is not None:
-            def validate() -> float:
-                pred = self.predict(valid[USER_ID].to_numpy(), valid[ITEM_ID].to_numpy())
-                return rmse(valid[RATING].to_numpy(), pred)
-        start = time.perf_counter()
-        self.history = fit_epochs(
-            self.model, lambda e: make_dataset(features, target, self.batch_size,
-                                               seed=self.seed * 1000 + e),
-            self.epochs, validate=validate, metric="val_rmse", higher_is_better=False,
-            patience=self.patience)
-        self.train_seconds = time.perf_counter() - start
+        self._examples = interactions(train), train[RATING].to_numpy(np.float32)
+        self._mean = float(train[RATING].mean())
+
+    def build_model(self) -> keras.Model:
+        return BiasedMF(self.num_users, self.num_items, self.embedding_dim, self.l2,
+                        self._mean, self.seed)
+
+    def loss(self):
+        return "mse"
+
+    def epoch_data(self, epoch: int, seed: int):
+        return self._examples  # the same ratings every epoch, reshuffled with ``seed``
 
     def predict(self, user_ids, item_ids) -> np.ndarray:
         """Predicted ratings (n,), clipped to [1, 5]."""
         users = self._check_users(user_ids)
-        items = np.asarray(item_ids, dtype=np.int32)
-        pred = self.model.predict_on_batch((users.astype(np.int32), items))
+        items = self._check_items(item_ids)
+        pred = self.model.predict_on_batch((users.astype(np.int32), items.astype(np.int32)))
         return np.clip(np.asarray(pred, dtype=np.float64), 1.0, 5.0)
 
-    def score(self, user_ids: np.ndarray) -> np.ndarray:
-        """Predicted ratings for every item: (len(user_ids), num_items)."""
-        users = self._check_users(user_ids)
-        p = self.model.user_embedding.embeddings.numpy()[users]
-        q = self.model.item_embedding.embeddings.numpy()
-        bu = self.model.user_bias.embeddings.numpy()[users]  # (n, 1)
-        bi = self.model.item_bias.embeddings.numpy()[:, 0]
-        return (self.model.global_mean + bu + bi[None, :] + p @ q.T).astype(np.float32)
+    def user_biases(self, user_ids: np.ndarray) -> np.ndarray:
+        """(n,) user biases, through the model's layer."""
+        users = self._check_users(user_ids).astype(np.int32)
+        return np.asarray(self.model.user_bias(users), np.float32)[:, 0]
 
-    def item_embeddings(self) -> np.ndarray:
-        """(num_items, embedding_dim) learned item vectors."""
-        return self.model.item_embedding.embeddings.numpy()
+    def score(self, user_ids: np.ndarray) -> np.ndarray:
+        """Predicted ratings (unclipped) for every item: (len(user_ids), num_items)."""
+        users = self._check_users(user_ids)
+        return (self.model.global_mean + self.user_biases(users)[:, None]
+                + super().score(users)).astype(np.float32)

@@ -11,8 +11,6 @@ positive, re-sampled every epoch. NeuMF can start from pretrained GMF and MLP we
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 
@@ -20,9 +18,7 @@ import keras
 from keras import layers, ops
 
 from rec_course.data.sampling import sample_negatives
-from rec_course.models.base import Recommender
-from rec_course.models.training import (fit_epochs, interactions, make_dataset,
-                                         ranking_validator)
+from rec_course.models.training import KerasRecommender, interactions
 
 KINDS = ("gmf", "mlp", "neumf")
 
@@ -110,19 +106,20 @@ def load_pretrained(neumf: NCFModel, gmf: NCFModel, mlp: NCFModel, alpha: float 
                            alpha * bg + (1 - alpha) * bm])
 
 
-class NCF(Recommender):
+class NCF(KerasRecommender):
     """GMF / MLP / NeuMF with the course's recommender interface.
 
     Args:
         kind, embedding_dim, mlp_layers, l2: model hyperparameters (see :class:`NCFModel`).
         num_negatives: sampled negatives per positive, re-sampled each epoch.
-        learning_rate, epochs, batch_size: Adam training.
-        patience, eval_every: early stopping on validation nDCG@10 (with ``valid``).
+        learning_rate, epochs, batch_size: Adam training (SGD when fine-tuning a
+            pretrained NeuMF, as in the paper).
+        patience, eval_every, seed and the rest: see
+            :class:`~rec_course.models.training.KerasRecommender` (validation: nDCG@k).
         pretrained: for ``kind="neumf"``, a (gmf, mlp) pair of fitted NCF recommenders
             to initialise from (their fit time is not in ``train_seconds``; add it).
         alpha: with ``pretrained``, the weight of the GMF output layer in NeuMF's
             (1 - alpha for the MLP's), in [0, 1]; the paper uses 0.5.
-        seed: initializer, sampling and shuffling seed.
     """
 
     def __init__(self, kind: str = "neumf", embedding_dim: int = 16,
@@ -130,48 +127,47 @@ class NCF(Recommender):
                  num_negatives: int = 4, learning_rate: float = 1e-3, epochs: int = 20,
                  batch_size: int = 1024, patience: int | None = 3, eval_every: int = 1,
                  pretrained: tuple["NCF", "NCF"] | None = None, alpha: float = 0.5,
-                 seed: int = 0):
+                 seed: int = 0, **training):
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-        if num_negatives <= 0 or epochs <= 0 or learning_rate <= 0:
-            raise ValueError("num_negatives, epochs and learning_rate must be positive")
+        if num_negatives <= 0:
+            raise ValueError(f"num_negatives must be positive, got {num_negatives}")
         if pretrained is not None and kind != "neumf":
             raise ValueError("pretrained weights apply to kind='neumf' only")
         if not 0.0 <= alpha <= 1.0:
             raise ValueError(f"alpha must be in [0, 1], got {alpha}")
+        super().__init__(learning_rate=learning_rate, epochs=epochs, batch_size=batch_size,
+                         patience=patience, eval_every=eval_every, seed=seed, **training)
         self.kind, self.embedding_dim, self.mlp_layers, self.l2 = kind, embedding_dim, mlp_layers, l2
-        self.num_negatives, self.learning_rate, self.epochs = num_negatives, learning_rate, epochs
-        self.batch_size, self.patience, self.eval_every = batch_size, patience, eval_every
-        self.pretrained, self.alpha, self.seed = pretrained, alpha, seed
+        self.num_negatives, self.pretrained, self.alpha = num_negatives, pretrained, alpha
 
-    def _fit(self, train: pd.DataFrame, valid: pd.DataFrame | None = None) -> None:
-        self.model = NCFModel(self.num_users, self.num_items, self.kind, self.embedding_dim,
-                              self.mlp_layers, self.l2, self.seed)
-        self.model((np.zeros(1, np.int32), np.zeros(1, np.int32)))  # build the weights
-        optimizer = keras.optimizers.Adam(self.learning_rate)
+    def prepare(self, train: pd.DataFrame) -> None:
+        self._users, self._pos = interactions(train)
+        n, n_neg = len(self._users), self.num_negatives
+        self._all_users = np.concatenate([self._users, np.repeat(self._users, n_neg)])
+        self._labels = np.concatenate([np.ones(n), np.zeros(n * n_neg)]).astype(np.float32)
+
+    def build_model(self) -> keras.Model:
+        model = NCFModel(self.num_users, self.num_items, self.kind, self.embedding_dim,
+                         self.mlp_layers, self.l2, self.seed)
+        model((np.zeros(1, np.int32), np.zeros(1, np.int32)))  # build the weights
         if self.pretrained is not None:
             gmf, mlp = self.pretrained
-            load_pretrained(self.model, gmf.model, mlp.model, self.alpha)
-            optimizer = keras.optimizers.SGD(self.learning_rate)  # as in the paper
-        self.model.compile(optimizer=optimizer,
-                           loss=keras.losses.BinaryCrossentropy(from_logits=True))
-        users, pos = interactions(train)
-        n_neg = self.num_negatives
+            load_pretrained(model, gmf.model, mlp.model, self.alpha)
+        return model
 
-        def epoch_dataset(epoch: int):
-            neg = sample_negatives(self.seen, users, n_neg, seed=self.seed * 1000 + epoch)
-            all_users = np.concatenate([users, np.repeat(users, n_neg)])
-            all_items = np.concatenate([pos, neg.ravel().astype(np.int32)])
-            labels = np.concatenate([np.ones(len(users)), np.zeros(len(users) * n_neg)])
-            return make_dataset((all_users, all_items), labels.astype(np.float32),
-                                self.batch_size, seed=self.seed * 1000 + epoch)
+    def optimizer(self) -> keras.optimizers.Optimizer:
+        if self.pretrained is not None:
+            return keras.optimizers.SGD(self.learning_rate)  # as in the paper
+        return keras.optimizers.Adam(self.learning_rate)
 
-        validate = ranking_validator(self, train, valid) if valid is not None else None
-        start = time.perf_counter()
-        self.history = fit_epochs(self.model, epoch_dataset, self.epochs, validate=validate,
-                                  metric="val_ndcg@10", every=self.eval_every,
-                                  patience=self.patience)
-        self.train_seconds = time.perf_counter() - start
+    def loss(self):
+        return keras.losses.BinaryCrossentropy(from_logits=True)
+
+    def epoch_data(self, epoch: int, seed: int):
+        neg = sample_negatives(self.seen, self._users, self.num_negatives, seed=seed)
+        items = np.concatenate([self._pos, neg.ravel().astype(np.int32)])
+        return (self._all_users, items), self._labels
 
     def score(self, user_ids: np.ndarray, chunk: int = 128) -> np.ndarray:
         """Logits for every item: (len(user_ids), num_items), ``chunk`` users at a time."""
@@ -185,3 +181,22 @@ class NCF(Recommender):
             out[s:s + len(u)] = np.asarray(self.model.predict_on_batch((uu, ii))).reshape(
                 len(u), self.num_items)
         return out
+
+    def user_vectors(self, user_ids: np.ndarray | None = None) -> np.ndarray:
+        """(n, d) the user's embeddings, GMF then MLP parts concatenated (NCF scores pass
+        them through the network, not a dot product)."""
+        users = (np.arange(self.num_users) if user_ids is None
+                 else self._check_users(user_ids)).astype(np.int32)
+        return self._vectors(users, "user")
+
+    def item_vectors(self, item_ids: np.ndarray | None = None) -> np.ndarray:
+        """(n, d) the item's embeddings, GMF then MLP parts concatenated."""
+        self._check_fitted()
+        items = (np.arange(self.num_items) if item_ids is None
+                 else self._check_items(item_ids)).astype(np.int32)
+        return self._vectors(items, "item")
+
+    def _vectors(self, ids: np.ndarray, side: str) -> np.ndarray:
+        parts = [getattr(self.model, f"{branch}_{side}")(ids)
+                 for branch in ("gmf", "mlp") if hasattr(self.model, f"{branch}_{side}")]
+        return np.concatenate([np.asarray(p, np.float32) for p in parts], axis=1)

@@ -15,16 +15,13 @@ folding in their train history: one forward pass with mu, no dropout.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 
 import keras
 from keras import layers, ops
 
-from rec_course.models.base import Recommender
-from rec_course.models.training import fit_epochs, make_dataset, ranking_validator
+from rec_course.models.training import KerasRecommender
 
 
 def multinomial_nll(x, logits):
@@ -41,12 +38,17 @@ class MultVAEModel(keras.Model):
         hidden_dim, latent_dim: sizes of the encoder's hidden layer and of z.
         dropout: input dropout rate (the denoising).
         variational: True for Mult-VAE, False for Mult-DAE.
+        beta_max, anneal_steps: the KL weight of training step t (counted by the
+            optimizer) is ``min(beta_max, t / anneal_steps)``, computed inside the step;
+            ``anneal_steps=None`` uses whatever the ``beta`` variable holds.
         seed: initializer, dropout and sampling seed.
     """
 
     def __init__(self, num_items: int, hidden_dim: int = 600, latent_dim: int = 200,
-                 dropout: float = 0.5, variational: bool = True, seed: int = 0, **kwargs):
+                 dropout: float = 0.5, variational: bool = True, seed: int = 0,
+                 beta_max: float = 0.2, anneal_steps: int | None = None, **kwargs):
         super().__init__(**kwargs)
+        self.beta_max, self.anneal_steps = beta_max, anneal_steps
         self.num_items, self.hidden_dim, self.latent_dim = num_items, hidden_dim, latent_dim
         self.dropout_rate, self.variational, self.seed = dropout, variational, seed
         init = lambda s: keras.initializers.GlorotUniform(seed=seed + s)  # noqa: E731
@@ -74,6 +76,9 @@ class MultVAEModel(keras.Model):
                 z = mu + ops.exp(0.5 * logvar) * eps
             kl = ops.mean(0.5 * ops.sum(ops.exp(logvar) + mu * mu - 1.0 - logvar, axis=-1))
             if training:
+                if self.anneal_steps is not None and getattr(self, "optimizer", None):
+                    step = ops.cast(self.optimizer.iterations, "float32")  # updates so far
+                    self.beta.assign(ops.minimum(self.beta_max, step / self.anneal_steps))
                 self.add_loss(self.beta * kl)
         return self.dec_out(self.dec_hidden(z))  # logits (batch, num_items)
 
@@ -81,35 +86,29 @@ class MultVAEModel(keras.Model):
         return {**super().get_config(), "num_items": self.num_items,
                 "hidden_dim": self.hidden_dim, "latent_dim": self.latent_dim,
                 "dropout": self.dropout_rate, "variational": self.variational,
-                "seed": self.seed}
+                "seed": self.seed, "beta_max": self.beta_max, "anneal_steps": self.anneal_steps}
 
 
-class _Anneal(keras.callbacks.Callback):
-    """beta = min(beta_max, updates / anneal_steps), set before every batch; counts
-    updates across fits and records beta at the end of each epoch in ``betas``."""
+class _BetaLog(keras.callbacks.Callback):
+    """Records beta, the KL weight of the last update, at the end of each epoch."""
 
-    def __init__(self, beta_max: float, anneal_steps: int):
+    def __init__(self):
         super().__init__()
-        self.beta_max, self.anneal_steps, self.step = beta_max, max(anneal_steps, 1), 0
         self.betas: list[float] = []
-
-    def on_train_batch_begin(self, batch, logs=None):
-        self.model.beta.assign(min(self.beta_max, self.step / self.anneal_steps))
-        self.step += 1
 
     def on_epoch_end(self, epoch, logs=None):
         self.betas.append(float(self.model.beta.numpy()))
 
 
-class MultVAE(Recommender):
+class MultVAE(KerasRecommender):
     """Mult-VAE (``variational=True``) or Mult-DAE (False) with the course's interface.
 
     Args:
         hidden_dim, latent_dim, dropout: model hyperparameters.
         beta_max, anneal_steps: KL weight schedule (Mult-VAE only).
         learning_rate, epochs, batch_size: Adam training over users.
-        patience, eval_every: early stopping on validation nDCG@10 (with ``valid``).
-        seed: initializer, dropout, sampling and shuffling seed.
+        patience, eval_every, seed and the rest: see
+            :class:`~rec_course.models.training.KerasRecommender` (validation: nDCG@k).
 
     After fit: ``history`` (DataFrame epoch, loss, beta[, val_ndcg@10]), ``train_seconds``.
     """
@@ -117,34 +116,44 @@ class MultVAE(Recommender):
     def __init__(self, hidden_dim: int = 600, latent_dim: int = 200, dropout: float = 0.5,
                  variational: bool = True, beta_max: float = 0.2, anneal_steps: int = 2000,
                  learning_rate: float = 1e-3, epochs: int = 100, batch_size: int = 128,
-                 patience: int | None = 5, eval_every: int = 5, seed: int = 0):
-        if not 0 <= dropout < 1 or epochs <= 0 or learning_rate <= 0 or beta_max < 0:
-            raise ValueError("need 0 <= dropout < 1, positive epochs and learning_rate, "
-                             "beta_max >= 0")
+                 patience: int | None = 5, eval_every: int = 5, seed: int = 0, **training):
+        if not 0 <= dropout < 1 or beta_max < 0:
+            raise ValueError("need 0 <= dropout < 1 and beta_max >= 0")
+        super().__init__(learning_rate=learning_rate, epochs=epochs, batch_size=batch_size,
+                         patience=patience, eval_every=eval_every, seed=seed, **training)
         self.hidden_dim, self.latent_dim, self.dropout = hidden_dim, latent_dim, dropout
         self.variational, self.beta_max, self.anneal_steps = variational, beta_max, anneal_steps
-        self.learning_rate, self.epochs, self.batch_size = learning_rate, epochs, batch_size
-        self.patience, self.eval_every, self.seed = patience, eval_every, seed
 
-    def _fit(self, train: pd.DataFrame, valid: pd.DataFrame | None = None) -> None:
-        self.model = MultVAEModel(self.num_items, self.hidden_dim, self.latent_dim,
-                                  self.dropout, self.variational, self.seed)
-        self.model.compile(optimizer=keras.optimizers.Adam(self.learning_rate),
-                           loss=multinomial_nll)
+    def prepare(self, train: pd.DataFrame) -> None:
         x = self.seen.toarray().astype(np.float32)  # (num_users, num_items)
-        x = x[x.sum(axis=1) > 0]  # users with history
-        anneal = _Anneal(self.beta_max if self.variational else 0.0, self.anneal_steps)
-        validate = ranking_validator(self, train, valid) if valid is not None else None
-        start = time.perf_counter()
-        self.history = fit_epochs(
-            self.model, lambda e: make_dataset((x,), x, self.batch_size, seed=self.seed * 1000 + e),
-            self.epochs, validate=validate, metric="val_ndcg@10", every=self.eval_every,
-            patience=self.patience, callbacks=lambda: [anneal])
-        self.train_seconds = time.perf_counter() - start
-        self.history["beta"] = anneal.betas[: len(self.history)]
+        self._x = x[x.sum(axis=1) > 0]  # users with history
+        self._betas = _BetaLog()
+
+    def build_model(self) -> keras.Model:
+        return MultVAEModel(self.num_items, self.hidden_dim, self.latent_dim, self.dropout,
+                            self.variational, self.seed, beta_max=self.beta_max,
+                            anneal_steps=max(self.anneal_steps, 1))
+
+    def loss(self):
+        return multinomial_nll
+
+    def epoch_data(self, epoch: int, seed: int):
+        return (self._x,), self._x
+
+    def callbacks(self) -> list:
+        return [self._betas]
+
+    def after_fit(self) -> None:
+        betas = self._betas.betas if self.variational else [0.0] * len(self.history)
+        self.history["beta"] = betas[: len(self.history)]
 
     def score(self, user_ids: np.ndarray) -> np.ndarray:
         """Logits (len(user_ids), num_items) from each user's train history (fold-in)."""
         users = self._check_users(user_ids)
-        x = self.seen[users].toarray().astype(np.float32)
+        return self.score_history(self.seen[users])
+
+    def score_history(self, history) -> np.ndarray:
+        """Logits (n, num_items) from histories (n, num_items): one forward pass with the
+        mean of q(z | x), no dropout: how new users are folded in."""
+        x = self._check_history(history).toarray()
         return np.asarray(self.model(x, training=False), dtype=np.float32)
