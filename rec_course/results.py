@@ -22,7 +22,7 @@ import pandas as pd
 from rec_course import config
 from rec_course.published import PUBLISHED
 
-_KEY = re.compile(r"^[a-z_]+(@\d+)?$")
+_KEY = re.compile(r"^[a-z_]+(@\d+)?(_std)?$")  # "ndcg@10", "ndcg@10_std" (over seeds)
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
@@ -49,7 +49,7 @@ def _clean_metrics(metrics) -> dict[str, float]:
         raise ValueError("metrics must be a non-empty dict or one-row DataFrame")
     out = {}
     for key, value in metrics.items():
-        if key in ("users", "ratings", "pairs"):
+        if key in ("users", "ratings", "pairs", "examples", "splits", "seeds"):
             continue  # counts, not metrics
         if not _KEY.match(str(key)):
             raise ValueError(f"metric key {key!r} must be lower-case like 'ndcg@10' or 'rmse'")
@@ -135,14 +135,28 @@ def _fmt(value) -> str:
     return str(value)
 
 
+def _cell(row, column: str) -> str:
+    """A metric cell: ``0.4870``, or ``0.4870 ± 0.0071`` when ``<column>_std`` is recorded."""
+    value, std = row.get(column), row.get(f"{column}_std")
+    if std is None or (isinstance(std, float) and math.isnan(std)):
+        return _fmt(value)
+    return f"{_fmt(value)} ± {_fmt(std)}"
+
+
 def _table(header: list[str], rows: list[list]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_fmt(v) for v in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(v if isinstance(v, str) else _fmt(v) for v in row) + " |"
+              for row in rows]
     return "\n".join(lines)
 
 
+def _filled(values) -> bool:
+    return any(v is not None and not (isinstance(v, float) and math.isnan(v)) for v in values)
+
+
 def render_markdown(results_dir: str | os.PathLike | None = None) -> str:
-    """The text of RESULTS.md: course rows (full mode) beside published rows."""
+    """The text of RESULTS.md: the course's rows by protocol, then the published rows in
+    tables of their own (each under its own protocol), then the benchmarks."""
     root = Path(results_dir) if results_dir is not None else config.results_dir()
     course = all_records(root)
     parts = ["# Course results",
@@ -151,30 +165,34 @@ def render_markdown(results_dir: str | os.PathLike | None = None) -> str:
              "All course rows use the same evaluation code (`rec_course.evaluation.evaluate`): "
              "full-catalogue ranking, items seen in train removed, k = 10. `map` divides each "
              "user's average precision by the number of relevant items (Microsoft "
-             "Recommenders' benchmark definition); `map@10` divides by min(relevant, 10).",
+             "Recommenders' benchmark definition); `map@10` divides by min(relevant, 10). "
+             "`a ± s` is a mean and standard deviation over seeds or splits.",
              ""]
     for protocol in sorted(course["protocol"].unique()) if len(course) else []:
         sub = course[course["protocol"] == protocol]
         cols = [c for c in _TOPK_COLUMNS if c in sub.columns and sub[c].notna().any()]
-        if cols:
-            parts += [f"## Top-10 ranking, protocol `{protocol}`", ""]
-            header = ["model", "source"] + cols + ["train s"]
-            rows = [[r["model"], f"course: {r['notebook']}"] + [r.get(c) for c in cols]
-                    + [r.get("train_seconds")] for _, r in sub.iterrows()
-                    if any(pd.notna(r.get(c)) for c in cols)]
-            if protocol.startswith("stratified-75-25"):
-                rows += [[p["model"], f"published: [{p['source']}]({p['url']})"]
-                         + [p["metrics"].get(c) for c in cols] + [None]
-                         for p in PUBLISHED if "ndcg@10" in p["metrics"]]
-            parts += [_table(header, rows), ""]
-    rating_rows = [[r["model"], f"course: {r['notebook']} ({r['protocol']})", r.get("rmse"),
-                    r.get("mae"), r.get("train_seconds")]
+        rows = [[r["model"], f"course: {r['notebook']}"] + [_cell(r, c) for c in cols]
+                + [r.get("train_seconds")] for _, r in sub.iterrows()
+                if _filled([r.get(c) for c in cols])]
+        if cols and rows:
+            parts += [f"## Top-10 ranking, protocol `{protocol}`", "",
+                      _table(["model", "source"] + cols + ["train s"], rows), ""]
+    rating_rows = [[r["model"], f"course: {r['notebook']} ({r['protocol']})", _cell(r, "rmse"),
+                    _cell(r, "mae"), r.get("train_seconds")]
                    for _, r in course.iterrows() if pd.notna(r.get("rmse", float("nan")))] \
         if len(course) and "rmse" in course.columns else []
-    rating_rows += [[p["model"], f"published: [{p['source']}]({p['url']})", p["metrics"]["rmse"],
-                     None, None] for p in PUBLISHED if "rmse" in p["metrics"]]
-    parts += ["## Rating prediction", "", _table(["model", "source", "rmse", "mae", "train s"],
-                                                 rating_rows), ""]
+    if rating_rows:
+        parts += ["## Rating prediction (course)", "",
+                  _table(["model", "source", "rmse", "mae", "train s"], rating_rows), ""]
+    parts += ["## Published numbers, each under its own protocol", "",
+              "Measured by others under protocols that differ from the course's; compare "
+              "with care (the protocol is named above each table).", ""]
+    for protocol in dict.fromkeys(p["protocol"] for p in PUBLISHED):
+        pubs = [p for p in PUBLISHED if p["protocol"] == protocol]
+        cols = [c for c in _TOPK_COLUMNS + ["rmse"] if any(c in p["metrics"] for p in pubs)]
+        rows = [[p["model"], f"[{p['source']}]({p['url']})"]
+                + [p["metrics"].get(c) for c in cols] for p in pubs]
+        parts += [f"### Protocol: {protocol}", "", _table(["model", "source"] + cols, rows), ""]
     bench = root / "benchmarks.json"
     if bench.exists():
         entries = json.loads(bench.read_text(encoding="utf-8"))

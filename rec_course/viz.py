@@ -51,3 +51,14 @@ def item_titles(item_index, id_map, items: pd.DataFrame) -> np.ndarray:
 def with_titles(recommendations: pd.DataFrame, id_map, items: pd.DataFrame) -> pd.DataFrame:
     """Add a ``title`` column to a frame with an ``item_id`` column of indices."""
     return recommendations.assign(title=item_titles(recommendations["item_id"], id_map, items))
+
+
+def show_code(*objects) -> None:
+    """Display the source code of package functions or classes in the notebook (syntax
+    highlighted), so the Keras code a notebook trains is in view and never copied."""
+    import inspect
+
+    from IPython.display import Code, display
+
+    for obj in objects:
+        display(Code(inspect.getsource(obj), language="python"))
