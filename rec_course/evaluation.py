@@ -137,6 +137,23 @@ class Evaluator:
         self.item_user_counts = np.diff(self.seen.tocsc().indptr)
         self.train_users = int((np.diff(self.seen.indptr) > 0).sum())
 
+    _last: "tuple | None" = None
+
+    @classmethod
+    def shared(cls, train: pd.DataFrame, test: pd.DataFrame, *, k: int, num_users: int,
+               num_items: int) -> "Evaluator":
+        """An evaluator for these very frames, reused while the same objects come back
+        (every candidate of a grid search validates on the same split): the frames are
+        validated and the matrices built once. Do not modify a frame in place after
+        evaluating with it."""
+        key = (k, num_users, num_items)
+        last = cls._last
+        if last is not None and last[0] is train and last[1] is test and last[2] == key:
+            return last[3]
+        evaluator = cls(train, test, k=k, num_users=num_users, num_items=num_items)
+        cls._last = (train, test, key, evaluator)
+        return evaluator
+
     def __call__(self, model: ModelLike, *, batch_size: int = 1024) -> pd.DataFrame:
         """Metrics of ``model`` (``score(user_ids)`` or a function) or of ranked lists
         (an integer array, see :meth:`ranked`): one row, columns as :func:`evaluate`."""

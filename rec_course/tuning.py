@@ -92,8 +92,8 @@ def grid_search(make_model: Callable[..., object], candidates: list[dict],
     if not candidates:
         raise ValueError("no candidates to search")
     lower = metric == "rmse"
-    evaluator = None if lower else Evaluator(train, valid, k=k, num_users=num_users,
-                                             num_items=num_items)
+    evaluator = None if lower else Evaluator.shared(train, valid, k=k, num_users=num_users,
+                                                    num_items=num_items)
     if evaluator is not None and metric not in evaluator(
             lambda u: np.zeros((len(u), num_items), np.float32)).columns:
         raise ValueError(f"unknown metric {metric!r}: use a column of evaluate() or 'rmse'")

@@ -203,3 +203,12 @@ def test_pointwise_evaluation():
         pytest.approx(0.75)
     with pytest.raises(ValueError, match="0/1"):
         evaluation.evaluate_pointwise([2, 0], [0.5, 0.5])
+
+
+def test_shared_evaluator_is_reused_for_the_same_frames_only(synthetic_split):
+    train, test, nu, ni = synthetic_split
+    a = evaluation.Evaluator.shared(train, test, k=10, num_users=nu, num_items=ni)
+    assert evaluation.Evaluator.shared(train, test, k=10, num_users=nu, num_items=ni) is a
+    assert evaluation.Evaluator.shared(train, test.copy(), k=10, num_users=nu,
+                                       num_items=ni) is not a
+    assert evaluation.Evaluator.shared(train, test, k=5, num_users=nu, num_items=ni) is not a

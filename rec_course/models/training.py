@@ -233,8 +233,8 @@ class KerasRecommender(Recommender):
             return lambda: rmse(truth, self._predict_for_validation(users, items))
         from rec_course.evaluation import Evaluator
 
-        evaluator = Evaluator(train, valid, k=self.k, num_users=self.num_users,
-                              num_items=self.num_items)
+        evaluator = Evaluator.shared(train, valid, k=self.k, num_users=self.num_users,
+                                     num_items=self.num_items)
         column = ranking_metric(self.k)
         return lambda: float(evaluator(self).iloc[0][column])
 
