@@ -17,13 +17,13 @@ from rec_course.data.sparse import interaction_matrix
 from rec_course.data.splits import (
     leave_last_out, stratified_split, temporal_split, train_validation_split,
 )
-from rec_course.data.synthetic import make_synthetic
+from rec_course.data.synthetic import make_synthetic, make_synthetic_features
 from rec_course.schema import ITEM_ID, RATING, TIMESTAMP, USER_ID
 
 __all__ = [
     "GENRES", "ITEM_ID", "explore", "ML_100K", "RATING", "TIMESTAMP", "USER_ID", "CorruptDataError",
     "DataUnavailableError", "IdMap", "MovieLens", "dataset_stats", "index_ids",
     "interaction_matrix", "k_core", "leave_last_out", "load_movielens_100k",
-    "make_synthetic", "ratings_sha256", "sample_negatives", "stratified_split",
+    "make_synthetic", "make_synthetic_features", "ratings_sha256", "sample_negatives", "stratified_split",
     "temporal_split", "to_implicit", "train_validation_split", "validate_interactions",
 ]

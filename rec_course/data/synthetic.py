@@ -73,3 +73,37 @@ def make_synthetic(
         RATING: ratings[order].astype(np.float64),
         TIMESTAMP: times[order].astype(np.int64),
     }).reset_index(drop=True)
+
+
+def make_synthetic_features(num_users: int = 200, num_items: int = 120,
+                            ratings_per_user: int = 24, seed: int = 0
+                            ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Ratings whose stars depend on an *interaction* of a user and an item feature.
+
+    Users are ``F`` or ``M`` and items are ``Drama`` or ``Comedy``; a user gives 5 stars
+    when (gender is F) XOR (genre is Drama), else 1 star. No weight per gender plus a
+    weight per genre can express that (a linear model on the one-hot features is at
+    chance); a cross of the two, or embeddings that interact, can. Other columns are
+    filled as in MovieLens (age, occupation, zip code, release year) and carry no signal.
+
+    Returns:
+        ``(ratings, users, items)`` in the MovieLens layout (raw ids from 1).
+    """
+    rng = np.random.default_rng(seed)
+    gender = rng.choice(["F", "M"], num_users)
+    genre = rng.choice(["Drama", "Comedy"], num_items)
+    users = pd.DataFrame({USER_ID: np.arange(1, num_users + 1),
+                          "age": rng.integers(16, 70, num_users), "gender": gender,
+                          "occupation": rng.choice(["student", "writer", "other"], num_users),
+                          "zip_code": [f"{z:05d}" for z in rng.integers(0, 99999, num_users)]})
+    items = pd.DataFrame({ITEM_ID: np.arange(1, num_items + 1),
+                          "title": [f"Movie {i}" for i in range(1, num_items + 1)],
+                          "year": pd.array(rng.integers(1950, 1999, num_items), dtype="Int64"),
+                          "genres": [[g] for g in genre]})
+    rows = []
+    for u in range(num_users):
+        for i in rng.choice(num_items, ratings_per_user, replace=False):
+            liked = (gender[u] == "F") != (genre[i] == "Drama")
+            rows.append((u + 1, i + 1, 5.0 if liked else 1.0, int(rng.integers(0, 10**6))))
+    ratings = pd.DataFrame(rows, columns=[USER_ID, ITEM_ID, RATING, TIMESTAMP])
+    return ratings, users, items

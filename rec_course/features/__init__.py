@@ -1,0 +1,16 @@
+"""Features for the feature-based models of notebook 06 (Wide&Deep, DeepFM, DCN-v2).
+
+    from rec_course import features
+    spec = features.FeatureSpec.fit(train, users, items, ids)
+
+One specification, fitted on the train split only, turns the user and item tables into
+integer feature indices with Keras preprocessing layers; every model of the chapter
+reuses it. :func:`click_examples` builds the click-style task (rating >= 4 positive,
+sampled unobserved items negative).
+"""
+
+from rec_course.features.spec import (
+    OOV, PAD, Cross, FeatureSpec, Field, click_examples,
+)
+
+__all__ = ["OOV", "PAD", "Cross", "FeatureSpec", "Field", "click_examples"]

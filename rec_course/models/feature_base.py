@@ -1,0 +1,201 @@
+"""What the feature models of notebook 06 share: feature lookup inside the model, field
+embeddings, hashed crosses, and the recommender that trains them on click examples.
+
+A feature model's inputs are just ``(user_ids, item_ids)``: the model holds the feature
+tables of :class:`~rec_course.features.FeatureSpec` as constant weights and gathers each
+pair's features itself, so scoring every (user, item) pair of the catalogue is one
+forward pass over id pairs, and new users are scored from their features alone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+import keras
+from keras import layers, ops
+
+from rec_course.data.sampling import sample_negatives
+from rec_course.features.spec import OOV, PAD, FeatureSpec
+from rec_course.models.training import KerasRecommender, interactions
+from rec_course.schema import ITEM_ID, RATING, USER_ID
+
+
+class FeatureLookup(layers.Layer):
+    """(user_ids (batch,), item_ids (batch,)) -> ``{field: (batch, length) int}`` plus
+    ``{cross: (batch, length) int}`` hashed crosses (PAD where a part is padding).
+
+    Args:
+        spec: the fitted feature specification (its tables become constant weights).
+        id_dropout: during training, replace the user and item id by OOV with this
+            probability, so the OOV embedding learns what an unknown user or item looks
+            like (cold start).
+        seed: seed of the id dropout.
+    """
+
+    def __init__(self, spec: FeatureSpec, id_dropout: float = 0.0, seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.spec, self.id_dropout = spec, id_dropout
+        self.tables = {}
+        for f in spec.fields:
+            table = spec.table(f.name)
+            self.tables[f.name] = self.add_weight(
+                name=f"table_{f.name}", shape=table.shape, dtype="int32", trainable=False,
+                initializer=keras.initializers.Constant(table))
+        self.hashers = {c.name: layers.HashedCrossing(num_bins=c.bins - 1)
+                        for c in spec.crosses}
+        self.sampler = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs, training=False):
+        users, items = inputs
+        out = {}
+        for f in self.spec.fields:
+            ids = users if f.side == "user" else items
+            out[f.name] = ops.take(self.tables[f.name], ops.cast(ids, "int32"), axis=0)
+        if training and self.id_dropout > 0:
+            for name in ("user", "item"):
+                if name in out:
+                    drop = keras.random.uniform(ops.shape(out[name]), seed=self.sampler)
+                    out[name] = ops.where(drop < self.id_dropout, OOV, out[name])
+        for c in self.spec.crosses:
+            a, b = out[c.user_field], out[c.item_field]  # (batch, la), (batch, lb)
+            length = max(a.shape[-1], b.shape[-1])
+            a = ops.broadcast_to(a, (ops.shape(a)[0], length))
+            b = ops.broadcast_to(b, (ops.shape(b)[0], length))
+            flat = self.hashers[c.name]((ops.reshape(a, (-1,)), ops.reshape(b, (-1,))))
+            crossed = ops.reshape(ops.cast(flat, "int32"), ops.shape(a)) + 1  # 0 stays PAD
+            out[c.name] = ops.where((a == PAD) | (b == PAD), PAD, crossed)
+        return out
+
+
+class FieldEmbedding(layers.Layer):
+    """One embedding table per field (and cross); a multi-valued field is the mean of its
+    values' embeddings, padding ignored. Output: ``{name: (batch, dim)}``.
+
+    Args:
+        sizes: ``{name: vocabulary size}``.
+        dim: embedding size (``dim=1`` gives the per-feature weights of a linear model).
+        l2: L2 weight on the looked-up embeddings.
+        seed: initializer seed.
+    """
+
+    def __init__(self, sizes: dict[str, int], dim: int, l2: float = 0.0, seed: int = 0,
+                 stddev: float = 0.01, **kwargs):
+        super().__init__(**kwargs)
+        self.sizes, self.dim, self.l2 = dict(sizes), dim, l2
+        self.embeddings = {
+            name: layers.Embedding(size, dim, name=f"emb_{name}",
+                                   embeddings_initializer=keras.initializers.RandomNormal(
+                                       stddev=stddev, seed=seed + n))
+            for n, (name, size) in enumerate(self.sizes.items())}
+
+    def call(self, features):
+        out, penalty = {}, 0.0
+        for name, layer in self.embeddings.items():
+            idx = features[name]                                  # (batch, length)
+            vectors = layer(idx)                                  # (batch, length, dim)
+            mask = ops.cast(ops.not_equal(idx, PAD), vectors.dtype)[..., None]
+            pooled = ops.sum(vectors * mask, axis=1) / ops.maximum(ops.sum(mask, axis=1), 1.0)
+            out[name] = pooled                                    # (batch, dim)
+            penalty = penalty + ops.mean(ops.sum(pooled * pooled, axis=-1))
+        if self.l2:
+            self.add_loss(self.l2 * penalty)
+        return out
+
+
+def field_sizes(spec: FeatureSpec, *, crosses: bool = True) -> dict[str, int]:
+    """``{name: vocabulary size}`` of every field (and cross, +1 for PAD)."""
+    sizes = {f.name: f.vocab_size for f in spec.fields}
+    if crosses:
+        sizes.update({c.name: c.bins + 1 for c in spec.crosses})
+    return sizes
+
+
+def mlp(units: tuple[int, ...], seed: int, dropout: float = 0.0) -> list[layers.Layer]:
+    """Dense ReLU layers (with optional dropout after each)."""
+    out = []
+    for n, u in enumerate(units):
+        out.append(layers.Dense(u, activation="relu",
+                                kernel_initializer=keras.initializers.GlorotUniform(seed + n)))
+        if dropout:
+            out.append(layers.Dropout(dropout, seed=seed + 100 + n))
+    return out
+
+
+class FeatureRecommender(KerasRecommender):
+    """Trains a feature model (``build_model`` from a subclass) on click examples: every
+    train rating >= ``threshold`` is a positive, paired with ``num_negatives`` uniformly
+    sampled items the user has not rated (re-sampled each epoch), binary cross-entropy.
+
+    Args:
+        spec: the :class:`~rec_course.features.FeatureSpec` (fitted on train).
+        num_negatives, threshold: the click task.
+        id_dropout: see :class:`FeatureLookup`.
+        learning_rate, epochs, batch_size, patience, eval_every, seed and the rest: see
+            :class:`~rec_course.models.training.KerasRecommender` (validation: nDCG@k on
+            the validation interactions, every rating relevant, as in the course protocol).
+    """
+
+    def __init__(self, spec: FeatureSpec, *, num_negatives: int = 1, threshold: float = 4.0,
+                 id_dropout: float = 0.0, learning_rate: float = 1e-3, epochs: int = 10,
+                 batch_size: int = 1024, patience: int | None = 2, eval_every: int = 1,
+                 seed: int = 0, **training):
+        if not isinstance(spec, FeatureSpec):
+            raise TypeError(f"spec must be a FeatureSpec, got {type(spec).__name__}")
+        if num_negatives <= 0 or not 0 <= id_dropout < 1:
+            raise ValueError("need num_negatives > 0 and 0 <= id_dropout < 1")
+        super().__init__(learning_rate=learning_rate, epochs=epochs, batch_size=batch_size,
+                         patience=patience, eval_every=eval_every, seed=seed, **training)
+        self.spec, self.num_negatives, self.threshold = spec, num_negatives, threshold
+        self.id_dropout = id_dropout
+
+    def prepare(self, train: pd.DataFrame) -> None:
+        if (self.spec.num_users, self.spec.num_items) != (self.num_users, self.num_items):
+            raise ValueError(f"the spec has {self.spec.num_users} users x "
+                             f"{self.spec.num_items} items, fit got {self.num_users} x "
+                             f"{self.num_items}")
+        pos = train[train[RATING] >= self.threshold] if RATING in train.columns else train
+        if pos.empty:
+            raise ValueError(f"no train rating >= {self.threshold}: no positive examples")
+        self._users, self._pos = interactions(pos)
+        n, k = len(self._users), self.num_negatives
+        self._all_users = np.concatenate([self._users, np.repeat(self._users, k)])
+        self._labels = np.concatenate([np.ones(n), np.zeros(n * k)]).astype(np.float32)
+
+    def lookup(self) -> FeatureLookup:
+        return FeatureLookup(self.spec, self.id_dropout, self.seed + 50)
+
+    def loss(self):
+        return keras.losses.BinaryCrossentropy(from_logits=True)
+
+    def epoch_data(self, epoch: int, seed: int):
+        neg = sample_negatives(self.seen, self._users, self.num_negatives, seed=seed)
+        items = np.concatenate([self._pos, neg.ravel().astype(np.int32)])
+        return (self._all_users, items), self._labels
+
+    def logits(self, user_ids, item_ids, chunk: int = 65536) -> np.ndarray:
+        """Logits (n,) of (user, item) pairs (indices; new users are known by features)."""
+        self._check_fitted()
+        users = self._check_users(user_ids).astype(np.int32)
+        items = self._check_items(item_ids).astype(np.int32)
+        if len(users) != len(items):
+            raise ValueError(f"{len(users)} user ids for {len(items)} item ids")
+        out = [np.asarray(self.model.predict_on_batch((users[s:s + chunk], items[s:s + chunk])))
+               for s in range(0, len(users), chunk)]
+        return np.concatenate(out).astype(np.float32).reshape(-1)
+
+    def predict_proba(self, user_ids, item_ids) -> np.ndarray:
+        """Click probabilities (n,) of (user, item) pairs."""
+        return 1.0 / (1.0 + np.exp(-self.logits(user_ids, item_ids)))
+
+    def score(self, user_ids: np.ndarray) -> np.ndarray:
+        """Logits of every item: (len(user_ids), num_items)."""
+        users = self._check_users(user_ids)
+        uu = np.repeat(users, self.num_items)
+        ii = np.tile(np.arange(self.num_items), len(users))
+        return self.logits(uu, ii).reshape(len(users), self.num_items)
+
+
+def examples_frame(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(user ids, item ids) of an examples frame."""
+    return df[USER_ID].to_numpy(), df[ITEM_ID].to_numpy()
