@@ -74,6 +74,13 @@ def seed_everything(seed: int = SEED) -> None:
     except ImportError:  # data-only use of the package
         return
     keras.utils.set_random_seed(int(seed))
+    # Keras < 3.13 keeps its global SeedGenerator (used by unseeded keras.random calls)
+    # across set_random_seed; drop it, as newer Keras does, so the numbers repeat.
+    try:
+        from keras.src.backend.common import global_state
+    except ImportError:  # internals moved: a newer Keras, which resets it itself
+        return
+    global_state.set_global_attribute("global_seed_generator", None)
 
 
 def in_colab() -> bool:

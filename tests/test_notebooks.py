@@ -38,6 +38,8 @@ def test_committed_outputs_are_clean(path):
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
+        if path.parent.name == "notebooks" and nbsync.is_exercise(cell) and not cell.outputs:
+            continue  # a student's stub, not run yet (nbsync derive clears it)
         assert cell.execution_count is not None, "run the notebook (make course) before committing"
         for out in cell.get("outputs", []):
             assert out.output_type != "error", f"error output in: {cell.source[:80]}"
@@ -62,6 +64,47 @@ def test_structure(name):
     for cell in solutions.cells:
         if cell.cell_type == "code" and nbsync.is_exercise(cell):
             assert "assert ex.check_" in cell.source and "NotImplementedError" not in cell.source
+
+
+def _nbval_runs(cell) -> bool:
+    """Whether nbval executes this code cell (no nbval-skip tag or NBVAL_SKIP comment)."""
+    return ("nbval-skip" not in cell.metadata.get("tags", [])
+            and "NBVAL_SKIP" not in cell.source)
+
+
+def test_make_test_executes_the_solutions():
+    """`make test` runs the solution notebooks under nbval; the student copies only here."""
+    makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
+    assert "solutions/*.ipynb" in recipe and "notebooks" not in recipe
+    assert "--nbval-lax" in makefile
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_every_student_cell_is_executed_or_an_exercise(name):
+    """nbval executes only solutions/: each code cell a learner runs is either an
+    exercise stub or a solution cell that nbval executes, with the same source."""
+    student = nbformat.read(REPO_ROOT / "notebooks" / name, as_version=4).cells
+    solution = nbformat.read(REPO_ROOT / "solutions" / name, as_version=4).cells
+    assert len(student) == len(solution)
+    for i, (mine, theirs) in enumerate(zip(student, solution)):
+        if mine.cell_type != "code" or nbsync.is_exercise(mine):
+            continue
+        assert theirs.cell_type == "code" and theirs.source == mine.source, f"cell {i}"
+        assert _nbval_runs(theirs), f"{name} cell {i} is skipped by nbval in solutions/"
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_exercise_stubs_compile(name):
+    """The student stubs are never executed by the tests; they must at least compile
+    (IPython magics and ``!`` lines turned into Python the way IPython does)."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    transform = TransformerManager().transform_cell
+    cells = nbformat.read(REPO_ROOT / "notebooks" / name, as_version=4).cells
+    for i, cell in enumerate(cells):
+        if cell.cell_type == "code" and nbsync.is_exercise(cell):
+            compile(transform(cell.source), f"notebooks/{name} cell {i}", "exec")
 
 
 def test_readme_lists_the_course_map():

@@ -7,6 +7,12 @@ other cell is shared.
     python tools/nbsync.py build SRC.py        # percent-format source -> both notebooks
     python tools/nbsync.py sync NAME.ipynb     # copy shared cells notebooks/ -> solutions/
     python tools/nbsync.py check               # exit 1 if any pair has drifted
+    python tools/nbsync.py derive NAME.ipynb   # executed solutions/NAME -> notebooks/NAME
+    python tools/nbsync.py derive --all        # ... for every pair (make course does this)
+
+``derive`` is the way back after ``make course`` executed a solution notebook: the
+student copy keeps its own exercise cells (outputs cleared, no execution count) and
+takes every other cell, outputs included, from the solution.
 
 Percent format for ``build`` (used to draft a new notebook; the .ipynb files are the
 source of truth afterwards): ``# %% [markdown]`` starts a markdown cell, ``# %%`` a code
@@ -17,8 +23,11 @@ holds the student version, then a line ``# --- solution ---``, then the solution
 from __future__ import annotations
 
 import argparse
+import copy
+import os
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -81,10 +90,10 @@ def build(src: Path) -> None:
     print(f"wrote notebooks/{name} and solutions/{name} ({len(student)} cells)")
 
 
-def drift(name: str) -> list[str]:
+def drift(name: str, root: Path = ROOT) -> list[str]:
     """Differences in shared cells between notebooks/NAME and solutions/NAME."""
-    a = nbformat.read(ROOT / "notebooks" / name, as_version=4).cells
-    b = nbformat.read(ROOT / "solutions" / name, as_version=4).cells
+    a = nbformat.read(root / "notebooks" / name, as_version=4).cells
+    b = nbformat.read(root / "solutions" / name, as_version=4).cells
     problems = []
     if len(a) != len(b):
         return [f"{name}: {len(a)} cells in notebooks/, {len(b)} in solutions/"]
@@ -110,17 +119,80 @@ def sync(name: str) -> None:
     print(f"synced solutions/{name}")
 
 
+def write_atomic(nb: nbformat.NotebookNode, path: Path) -> None:
+    """Write a notebook through a temporary file and a rename (never half-written);
+    an existing file keeps its permissions."""
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            nbformat.write(nb, f)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def derived(student: nbformat.NotebookNode,
+            solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The student notebook rebuilt from an executed solution (cells paired in order).
+
+    Exercise cells come from ``student`` with outputs, execution count and execution
+    metadata removed (the learner has not run them); every other cell, and the notebook
+    metadata, come from ``solution``, outputs included.
+    """
+    out = copy.deepcopy(solution)
+    out.cells = []
+    for mine, theirs in zip(student.cells, solution.cells, strict=True):
+        if not is_exercise(mine):
+            out.cells.append(copy.deepcopy(theirs))
+            continue
+        cell = copy.deepcopy(mine)
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+            cell.metadata.pop("execution", None)
+        out.cells.append(cell)
+    return out
+
+
+def derive(name: str, root: Path = ROOT) -> None:
+    """Rewrite notebooks/NAME from the executed solutions/NAME (see :func:`derived`).
+
+    Refuses when the pair has drifted: a shared cell edited only in the student copy
+    would otherwise be lost (run ``sync`` first).
+    """
+    problems = drift(name, root)
+    if problems:
+        raise SystemExit("cannot derive, the pair has drifted (run sync first):\n"
+                         + "\n".join(problems))
+    student = nbformat.read(root / "notebooks" / name, as_version=4)
+    solution = nbformat.read(root / "solutions" / name, as_version=4)
+    write_atomic(derived(student, solution), root / "notebooks" / name)
+    print(f"derived notebooks/{name} from solutions/{name}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
     sub.add_parser("build").add_argument("src", type=Path)
     sub.add_parser("sync").add_argument("name")
     sub.add_parser("check")
+    derive_cmd = sub.add_parser("derive")
+    derive_cmd.add_argument("names", nargs="*", metavar="NAME.ipynb")
+    derive_cmd.add_argument("--all", action="store_true", help="every notebooks/*.ipynb")
     args = parser.parse_args()
     if args.cmd == "build":
         build(args.src)
     elif args.cmd == "sync":
         sync(Path(args.name).name)
+    elif args.cmd == "derive":
+        if args.all == bool(args.names):
+            parser.error("derive takes NAME.ipynb ... or --all")
+        names = ([p.name for p in sorted((ROOT / "notebooks").glob("*.ipynb"))] if args.all
+                 else [Path(n).stem + ".ipynb" for n in args.names])
+        for name in names:
+            derive(name)
     else:
         problems = [p for nb in sorted((ROOT / "notebooks").glob("*.ipynb"))
                     for p in drift(nb.name)]
