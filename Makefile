@@ -5,6 +5,7 @@
 #                     unit tests and notebooks 00, 03 in quick mode (COMPAT_PYTHON=... picks one)
 #   make course       run every solution notebook once in full mode, write results/ and
 #                     derive notebooks/ from them (make course NB=03_collaborative_filtering)
+#   make benchmark-training  seconds per epoch / per fit of MF, BPR, NeuMF, Mult-VAE
 #   make clean        remove .venv, .venv-compat and scratch files (keeps the data cache)
 
 PYTHON ?= python3
@@ -26,7 +27,7 @@ COMPAT_NOTEBOOKS := solutions/00_setup_and_tour.ipynb solutions/03_collaborative
 NBVAL_ARGS := --nbval-lax --nbval-current-env --nbval-cell-timeout=900 \
   --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: lab test test-compat course data benchmark results clean clean-data help
+.PHONY: lab test test-compat course data benchmark benchmark-training results clean clean-data help
 
 help:
 	@sed -n '2,/^$$/{/^#/p}' Makefile
@@ -77,7 +78,11 @@ course: data
 
 benchmark: data
 	$(PY) benchmarks/evaluation_speed.py
+
+# Seconds per epoch and per fit of the Keras models (about 10 minutes; not part of course).
+benchmark-training: data
 	$(PY) benchmarks/training_speed.py
+	$(PY) -m rec_course.results
 
 results: $(STAMP)
 	$(PY) -m rec_course.results
