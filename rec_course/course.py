@@ -33,9 +33,32 @@ COURSE_MAP: list[dict[str, str]] = [
 ]
 
 
+def run_times(results_dir=None) -> dict[str, float]:
+    """Measured full-mode seconds per notebook, as ``make course`` recorded them in
+    ``results/timings/notebook_times.json`` (empty if it has not run)."""
+    import json
+
+    from rec_course import config
+
+    root = config.results_dir() if results_dir is None else results_dir
+    path = root / "timings" / "notebook_times.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def run_time_text(seconds: float) -> str:
+    """``"about 7 minutes"`` / ``"under a minute"``: how the course states a run time."""
+    if seconds < 60:
+        return "under a minute"
+    minutes = max(1, round(seconds / 60))
+    return f"about {minutes} minute{'s' if minutes > 1 else ''}"
+
+
 def course_map() -> pd.DataFrame:
-    """The course map with a ``status`` column: "ready" if the notebook exists."""
+    """The course map with ``status`` ("ready" if the notebook exists) and the measured
+    full-mode run time on the reference machine (2 CPU cores), where recorded."""
     df = pd.DataFrame(COURSE_MAP)
     df["status"] = ["ready" if (REPO_ROOT / "notebooks" / f"{n}.ipynb").exists() else "planned"
                     for n in df["notebook"]]
+    times = run_times()
+    df["full-mode run"] = [run_time_text(times[n]) if n in times else "" for n in df["notebook"]]
     return df
