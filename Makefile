@@ -24,6 +24,10 @@ COMPAT_VENV   := .venv-compat
 COMPAT_PY     := $(COMPAT_VENV)/bin/python
 COMPAT_STAMP  := $(COMPAT_VENV)/.installed
 COMPAT_NOTEBOOKS := solutions/00_setup_and_tour.ipynb solutions/03_collaborative_filtering.ipynb
+# make test runs on TEST_WORKERS processes (pytest-xdist); --dist loadscope keeps each
+# notebook's cells, and each test module, on one worker, in order. TEST_WORKERS=0: serial.
+TEST_WORKERS ?= 2
+XDIST_ARGS := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadscope)
 NBVAL_ARGS := --nbval-lax --nbval-current-env --nbval-cell-timeout=900 \
   --nbval-sanitize-with tests/nbval_sanitize.cfg
 
@@ -50,7 +54,7 @@ lab: data
 # running them. pytest exits non-zero (5) if nothing ran.
 test: data
 	@start=$$(date +%s); \
-	REC_COURSE_QUICK=1 $(PY) -m pytest -p no:cacheprovider $(NBVAL_ARGS) \
+	REC_COURSE_QUICK=1 $(PY) -m pytest -p no:cacheprovider $(XDIST_ARGS) $(NBVAL_ARGS) \
 	  tests solutions/*.ipynb $(PYTEST_ARGS); rc=$$?; \
 	echo "make test: pytest exit $$rc after $$(( $$(date +%s) - start )) s"; exit $$rc
 
@@ -65,7 +69,7 @@ $(COMPAT_STAMP): requirements-compat.txt pyproject.toml
 test-compat: $(COMPAT_STAMP)
 	$(COMPAT_PY) -m rec_course.data fetch
 	@start=$$(date +%s); \
-	REC_COURSE_QUICK=1 $(COMPAT_PY) -m pytest -p no:cacheprovider $(NBVAL_ARGS) \
+	REC_COURSE_QUICK=1 $(COMPAT_PY) -m pytest -p no:cacheprovider $(XDIST_ARGS) $(NBVAL_ARGS) \
 	  tests $(COMPAT_NOTEBOOKS) $(PYTEST_ARGS); rc=$$?; \
 	echo "make test-compat: pytest exit $$rc after $$(( $$(date +%s) - start )) s"; exit $$rc
 

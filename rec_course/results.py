@@ -190,6 +190,7 @@ def render_markdown(results_dir: str | os.PathLike | None = None) -> str:
     for protocol in dict.fromkeys(p["protocol"] for p in PUBLISHED):
         pubs = [p for p in PUBLISHED if p["protocol"] == protocol]
         cols = [c for c in _TOPK_COLUMNS + ["rmse"] if any(c in p["metrics"] for p in pubs)]
+        cols += [c for c in dict.fromkeys(m for p in pubs for m in p["metrics"]) if c not in cols]
         rows = [[p["model"], f"[{p['source']}]({p['url']})"]
                 + [p["metrics"].get(c) for c in cols] for p in pubs]
         parts += [f"### Protocol: {protocol}", "", _table(["model", "source"] + cols, rows), ""]

@@ -166,7 +166,7 @@ def test_nb02_positive_popularity(synthetic_split):
 
 
 # ---------------------------------------------------------------- notebook 03
-from rec_course.exercises import nb03, nb04  # noqa: E402
+from rec_course.exercises import nb03  # noqa: E402  (notebook 04: test_exercises_nb04.py)
 
 
 def good_cosine(x, shrinkage):
@@ -224,55 +224,3 @@ def test_nb03_bpr_loss(capsys):
     unstable = lambda p, n: np.mean(-np.log(1 / (1 + np.exp(-(p - n)))))
     with np.errstate(all="ignore"):
         assert passes(nb03.check_bpr_loss(unstable)) or "stable" in capsys.readouterr().out
-
-
-# ---------------------------------------------------------------- notebook 04
-def test_nb04_gmf(capsys):
-    assert passes(nb04.check_gmf_logits(lambda p, q, h: (p * q) @ h))
-    assert not passes(nb04.check_gmf_logits(lambda p, q, h: (p * q).sum(1)))
-    assert "plain dot" in capsys.readouterr().out
-    assert not passes(nb04.check_gmf_logits(lambda p, q, h: 1 / (1 + np.exp(-(p * q) @ h))))
-
-
-def good_pointwise(m, n_neg, seed):
-    rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
-    users = np.repeat(rows, n_neg)
-    neg = data.sample_negatives(m, users, 1, seed=seed)[:, 0]
-    return (np.concatenate([rows, users]), np.concatenate([m.indices, neg]),
-            np.concatenate([np.ones(m.nnz), np.zeros(len(users))]))
-
-
-def test_nb04_pointwise(capsys):
-    assert passes(nb04.check_pointwise_examples(good_pointwise))
-
-    def unchecked(m, n_neg, seed):
-        rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
-        users = np.repeat(rows, n_neg)
-        neg = np.random.default_rng(seed).integers(m.shape[1], size=len(users))
-        return (np.concatenate([rows, users]), np.concatenate([m.indices, neg]),
-                np.concatenate([np.ones(m.nnz), np.zeros(len(users))]))
-    assert not passes(nb04.check_pointwise_examples(unchecked))
-    assert not passes(nb04.check_pointwise_examples(lambda m, n, s: good_pointwise(m, 1, s)))
-    assert not passes(nb04.check_pointwise_examples(lambda m, n, s: good_pointwise(m, n, 0)))
-
-    def first_unseen(m, n_neg, seed):  # seeded, right counts and labels, but not uniform
-        rng = np.random.default_rng(seed)
-        rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
-        dense = m.toarray()
-        neg = np.concatenate([rng.choice(np.flatnonzero(dense[u] == 0)[:2], n_neg)
-                              for u in rows])
-        return (np.concatenate([rows, np.repeat(rows, n_neg)]), np.concatenate([m.indices, neg]),
-                np.concatenate([np.ones(m.nnz), np.zeros(len(rows) * n_neg)]))
-    capsys.readouterr()
-    assert not passes(nb04.check_pointwise_examples(first_unseen))
-    assert "uniformly" in capsys.readouterr().out
-
-
-def test_nb04_neumf_init(capsys):
-    good = lambda wg, bg, wm, bm, a: (np.concatenate([a * wg, (1 - a) * wm]), a * bg + (1 - a) * bm)
-    assert passes(nb04.check_neumf_output_init(good))
-    swapped = lambda wg, bg, wm, bm, a: (np.concatenate([(1 - a) * wg, a * wm]), bg)
-    assert not passes(nb04.check_neumf_output_init(swapped))
-    assert "reverse" in capsys.readouterr().out
-    no_bias_mix = lambda wg, bg, wm, bm, a: (np.concatenate([a * wg, (1 - a) * wm]), bg + bm)
-    assert not passes(nb04.check_neumf_output_init(no_bias_mix))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
+from keras import ops
 
 from rec_course.exercises import nb05
 from rec_course.exercises._check import Verdict
@@ -118,3 +120,101 @@ def test_ease_weights(capsys):
     assert "diagonal" in capsys.readouterr().out
     assert not passes(nb05.check_ease_weights(lambda x, lam: good_ease(x, 1.0)))
     assert "lam" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- exercise 5 (Keras)
+class GoodCode(keras.layers.Layer):
+    def __init__(self, beta=0.2, seed=0, **kwargs):
+        super().__init__(**kwargs)
+        self.beta = beta
+        self.sampler = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs, training=False):
+        mu, logvar = inputs
+        if not training:
+            return mu
+        kl = ops.mean(0.5 * ops.sum(ops.exp(logvar) + mu ** 2 - 1.0 - logvar, axis=-1))
+        self.add_loss(self.beta * kl)
+        eps = keras.random.normal(ops.shape(mu), seed=self.sampler)
+        return mu + ops.exp(0.5 * logvar) * eps
+
+
+def variant(**changes):
+    """GoodCode with one slip: a call that differs in one place."""
+    class Slip(GoodCode):
+        def call(self, inputs, training=False):
+            mu, logvar = inputs
+            if not training and not changes.get("always_sample"):
+                return mu
+            per_user = 0.5 * ops.sum(ops.exp(logvar) + mu ** 2 - 1.0 - logvar, axis=-1)
+            kl = ops.sum(per_user) if changes.get("sum_batch") else ops.mean(per_user)
+            if not changes.get("no_loss"):
+                self.add_loss(kl if changes.get("no_beta") else self.beta * kl)
+            seed = 7 if changes.get("int_seed") else self.sampler
+            eps = keras.random.normal(ops.shape(mu), seed=seed)
+            sigma = ops.exp(logvar) if changes.get("variance") else ops.exp(0.5 * logvar)
+            if changes.get("stop_gradient"):
+                sigma = ops.stop_gradient(sigma)
+            return mu + sigma * eps
+    return Slip
+
+
+def test_gaussian_code_accepts_the_solution(capsys):
+    assert passes(nb05.check_gaussian_code(GoodCode))
+    assert "[ok]" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("slip, message", [
+    ({"always_sample": True}, "training=False return mu"),
+    ({"no_loss": True}, "self.add_loss(self.beta * kl)"),
+    ({"no_beta": True}, "weight it by self.beta"),
+    ({"sum_batch": True}, "not the sum"),
+    ({"variance": True}, "standard deviation sigma = exp(logvar / 2)"),
+    ({"int_seed": True}, "SeedGenerator self.sampler"),
+    ({"stop_gradient": True}, "no gradient reaches logvar"),
+])
+def test_gaussian_code_names_the_slip(slip, message, capsys):
+    assert not passes(nb05.check_gaussian_code(variant(**slip)))
+    out = capsys.readouterr().out
+    assert message in out, out
+
+
+def test_gaussian_code_rejects_numpy_noise(capsys):
+    class NumpyNoise(GoodCode):
+        def call(self, inputs, training=False):
+            mu, logvar = inputs
+            if not training:
+                return mu
+            self.add_loss(self.beta * ops.mean(0.5 * ops.sum(
+                ops.exp(logvar) + mu ** 2 - 1.0 - logvar, axis=-1)))
+            return mu + ops.exp(0.5 * logvar) * np.random.normal(size=mu.shape)
+    assert not passes(nb05.check_gaussian_code(NumpyNoise))
+    assert "same seed draw different noise" in capsys.readouterr().out
+
+
+class StubCode(GoodCode):
+    def call(self, inputs, training=False):
+        raise NotImplementedError
+
+
+def test_gaussian_code_stub(capsys):
+    assert not passes(nb05.check_gaussian_code(StubCode))
+    assert "not attempted yet" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- exercise 6 (experiment)
+def test_beta_experiment(capsys):
+    assert not passes(nb05.check_beta_experiment(None, None))
+    assert "not attempted yet" in capsys.readouterr().out
+    runs = {0.0: 0.30, 0.2: 0.32, 1.0: 0.28}
+    assert not passes(nb05.check_beta_experiment("", runs))
+    assert "prediction" in capsys.readouterr().out
+    assert not passes(nb05.check_beta_experiment("0.2 wins", {0.0: 0.3, 0.2: 0.32}))
+    assert "missing [1.0]" in capsys.readouterr().out
+    assert not passes(nb05.check_beta_experiment("0.2 wins", {0.0: 0.3, 0.2: 0.3, 1.0: 0.3}))
+    assert "same number" in capsys.readouterr().out
+    assert not passes(nb05.check_beta_experiment("0.2 wins", {0.0: 3.0, 0.2: 0.3, 1.0: 0.3}))
+    assert "[0, 1]" in capsys.readouterr().out
+    assert passes(nb05.check_beta_experiment("0.2 wins", runs))
+    out = capsys.readouterr().out
+    assert "beta_max=0.2: 0.3200, beta_max=0: 0.3000" in out and "[ok]" in out

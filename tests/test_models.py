@@ -163,3 +163,18 @@ def test_explicit_als_bias_penalty_shrinks_rarely_rated_items():
     assert scaled.item_bias_[10] > 1.0
     assert abs(fixed.item_bias_[10]) < 0.5 * scaled.item_bias_[10]
     assert np.argmax(scaled.score([5])[0]) == 10 and np.argmax(fixed.score([5])[0]) != 10
+
+
+@pytest.mark.parametrize("kind", ["gmf", "mlp", "neumf"])
+def test_ncf_grid_scores_equal_the_pairwise_call(kind):
+    """NCFModel.score_grid (the tower's first layer split into a user and an item half)
+    gives the logits that call gives pair by pair."""
+    net = ncf.NCFModel(9, 13, kind, embedding_dim=4, mlp_layers=(8, 6, 3), seed=2)
+    users, items = np.arange(9, dtype=np.int32), np.arange(13, dtype=np.int32)
+    net((users[:1], items[:1]))
+    for layer in net.layers:  # non-zero biases, so that a missed bias would show
+        if hasattr(layer, "bias") and layer.bias is not None:
+            layer.bias.assign(np.linspace(-0.5, 0.5, layer.bias.shape[0]).astype("float32"))
+    pairs = net((np.repeat(users, 13), np.tile(items, 9)))
+    np.testing.assert_allclose(np.asarray(net.score_grid(users, items)),
+                               np.asarray(pairs).reshape(9, 13), rtol=1e-5, atol=1e-6)

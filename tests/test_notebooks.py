@@ -49,6 +49,18 @@ def test_committed_outputs_are_clean(path):
     assert not re.search(r"/(home|root|work|Users|tmp)/", joined), "absolute path in outputs"
 
 
+# Words a draft leaves for text that is written once the full-mode numbers are known.
+PLACEHOLDER = re.compile(r"\b[A-Z0-9]+(?:_[A-Z0-9]+)*_(?:READING|PLACEHOLDER)\b|\bTIME_(?:LINE|FULL)\b"
+                         r"|\bTODO\b|\bFIXME\b|\bTBD\b")
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_no_draft_placeholders(path):
+    nb = nbformat.read(path, as_version=4)
+    left = sorted({m.group(0) for c in nb.cells for m in PLACEHOLDER.finditer(c.source)})
+    assert not left, f"draft placeholders left in {path.parent.name}/{path.name}: {left}"
+
+
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_structure(name):
     nb = nbformat.read(REPO_ROOT / "notebooks" / name, as_version=4)

@@ -55,6 +55,8 @@ def test_results_md_puts_course_beside_published(tmp_path):
     text = results.write_results_md(tmp_path).read_text()
     assert "| Popularity | course: 02_x | 0.2431 |" in text
     assert "BPR" in text and "0.4420" in text  # Microsoft Recommenders' published row
+    liang = text.split("ML-20M, strong generalization (held-out users)", 1)[1].split("###")[0]
+    assert "recall@20" in liang and "0.3950" in liang  # Mult-VAE on its own protocol's table
     assert "evaluate ML-100K | 0.0800" in text
 
 

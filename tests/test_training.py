@@ -36,6 +36,31 @@ def test_every_keras_model_uses_the_base():
         assert "_fit" not in vars(cls), f"{cls.__name__} repeats the training template"
 
 
+@pytest.mark.parametrize("n, batch_size, labelled", [(1000, 100, True), (1001, 100, True),
+                                                    (50, 100, True), (37, 8, False)])
+def test_make_dataset_gives_the_batches_of_a_plain_batch(n, batch_size, labelled):
+    """Whole-batch slicing gives exactly ``from_tensor_slices(...).batch(...)``'s batches."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    users, items = rng.integers(0, 9, n).astype(np.int32), rng.integers(0, 9, n).astype(np.int32)
+    rows = rng.random((n, 3)).astype(np.float32)
+    labels = rng.random(n).astype(np.float32) if labelled else None
+    for features in ((users, items), (rows,)):
+        got = list(training.make_dataset(features, labels, batch_size, seed=4).as_numpy_iterator())
+        arrays = list(features) + ([labels] if labelled else [])
+        order = np.random.default_rng(4).permutation(n)
+        arrays = [a[order] for a in arrays]
+        feats = arrays[0] if len(features) == 1 else tuple(arrays[:len(features)])
+        plain = (feats, arrays[-1]) if labelled else (feats,)
+        want = list(tf.data.Dataset.from_tensor_slices(plain).batch(batch_size).as_numpy_iterator())
+        assert len(got) == len(want) == -(-n // batch_size)
+        for a, b in zip(got, want):
+            flat_a, flat_b = keras.tree.flatten(a), keras.tree.flatten(b)
+            assert len(flat_a) == len(flat_b)
+            assert all(np.array_equal(x, y) for x, y in zip(flat_a, flat_b))
+
+
 def test_steps_per_execution_changes_no_number(synthetic_split):
     train, _, nu, ni = synthetic_split
     make = lambda spe: bpr.BPR(embedding_dim=8, epochs=3, batch_size=128, seed=1,

@@ -50,3 +50,18 @@ def close(a: float, b: float, tol: float = 1e-6) -> bool:
         return abs(float(a) - float(b)) <= tol * max(1.0, abs(float(b)))
     except (TypeError, ValueError):
         return False
+
+
+def build_learner_model(model_class, *args):
+    """``model_class(*args)``, checked to be a ``keras.Model``; ``NotImplementedError``
+    when the learner's placeholder returns ``None``."""
+    import keras
+
+    model = model_class(*args)
+    if model is None:
+        raise NotImplementedError
+    if not isinstance(model, keras.Model):
+        signature = ", ".join(["num_users", "num_items", "embedding_dim"][:len(args)])
+        raise Wrong(f"{getattr(model_class, '__name__', 'your class')}({signature}) must "
+                    f"build a keras.Model (subclass keras.Model), got {type(model).__name__}.")
+    return model

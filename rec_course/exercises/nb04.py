@@ -5,26 +5,111 @@ from __future__ import annotations
 import numpy as np
 
 from rec_course import data
-from rec_course.exercises._check import Verdict, Wrong, run_check
+from rec_course.exercises._check import Verdict, Wrong, build_learner_model, run_check
 
 
-def check_gmf_logits(gmf_fn) -> Verdict:
-    """Exercise 1: ``gmf_fn(p, q, h) -> (batch,)`` logits h . (p_u * q_i) for user vectors
-    p (batch, d), item vectors q (batch, d) and output weights h (d,)."""
+def _weights_by_shape(model, shapes: dict[str, tuple]) -> dict[str, object]:
+    """The model's variables matched to the expected shapes (each shape is unique)."""
+    found = {}
+    for var in model.weights:
+        for name, shape in shapes.items():
+            if tuple(var.shape) == shape and name not in found:
+                found[name] = var
+                break
+    return found
+
+
+def check_gmf_model(model_class) -> Verdict:
+    """Exercise 1: ``model_class(num_users, num_items, embedding_dim)`` -> a ``keras.Model``
+    whose ``call((user_ids, item_ids))`` returns GMF logits ``(batch,)``: an Embedding
+    table for users and one for items, their element-wise product, a ``Dense(1)`` output
+    (with its bias), no sigmoid.
+
+    The check copies the weights of the package's GMF (``ncf.NCFModel(kind="gmf")``) into
+    the learner's model, by shape, and compares the logits on every user-item pair; then
+    it trains the model for a few steps with ``fit`` to see that the loss falls.
+    """
     def body():
+        import keras
+
+        from rec_course.models import ncf
+
+        nu, ni, d = 7, 11, 4
+        model = build_learner_model(model_class, nu, ni, d)
+        users = np.repeat(np.arange(nu), ni).astype(np.int32)   # every pair, (77,)
+        items = np.tile(np.arange(ni), nu).astype(np.int32)
+        try:
+            out = np.asarray(model((users, items)))
+        except NotImplementedError:
+            raise
+        except Exception as e:  # noqa: BLE001 - say what went wrong, with a hint
+            raise Wrong(f"calling the model on (user_ids, item_ids) raised "
+                        f"{type(e).__name__}: {str(e).splitlines()[0][:200]} (are user ids "
+                        "looked up in the user table and item ids in the item table?)") from None
+        if out.shape == (len(users), 1):
+            raise Wrong("the output has shape (batch, 1): return one logit per pair, shape "
+                        "(batch,), e.g. keras.ops.squeeze(x, -1).")
+        if out.shape != (len(users),):
+            raise Wrong(f"return one logit per pair, shape ({len(users)},), got {out.shape}.")
+        shapes = {"user table": (nu, d), "item table": (ni, d), "output kernel": (d, 1),
+                  "output bias": (1,)}
+        found = _weights_by_shape(model, shapes)
+        kernels = [tuple(v.shape) for v in model.weights if len(v.shape) == 2]
+        if "output kernel" not in found and (2 * d, 1) in kernels:
+            raise Wrong(f"the Dense output sees {2 * d} features: that is the concatenation "
+                        "[p_u; q_i] (the MLP's input). GMF multiplies the two embeddings "
+                        "element-wise, p_u * q_i, which keeps embedding_dim features.")
+        if "user table" not in found or "item table" not in found:
+            raise Wrong(f"GMF has two Embedding tables, (num_users, embedding_dim) = "
+                        f"{(nu, d)} and (num_items, embedding_dim) = {(ni, d)}; your model's "
+                        f"weights have shapes {[tuple(v.shape) for v in model.weights]}.")
+        if "output kernel" not in found:
+            raise Wrong("GMF weighs each dimension of p_u * q_i with a Dense(1) output layer "
+                        "(the weights h); summing the product is the plain dot product.")
+        if "output bias" not in found:
+            raise Wrong("keep the Dense layer's bias (b in the formula): Dense(1) has "
+                        "use_bias=True by default.")
+        if len(model.weights) != 4:
+            raise Wrong(f"GMF has exactly four weight arrays (two tables, a kernel, a bias); "
+                        f"yours has {len(model.weights)}: "
+                        f"{[tuple(v.shape) for v in model.weights]}.")
+        reference = ncf.NCFModel(nu, ni, "gmf", embedding_dim=d, seed=3)
+        reference((users[:1], items[:1]))                       # build its weights
         rng = np.random.default_rng(0)
-        p, q, h = rng.normal(size=(7, 4)), rng.normal(size=(7, 4)), rng.normal(size=4)
-        got = np.asarray(gmf_fn(p, q, h), dtype=np.float64)
-        truth = (p * q) @ h
-        if got.shape != (7,):
-            raise Wrong(f"return one logit per pair, shape (7,), got {got.shape}.")
-        if np.allclose(got, np.sum(p * q, axis=1)):
-            raise Wrong("that is the plain dot product: GMF weights each dimension by h.")
-        if np.allclose(got, 1 / (1 + np.exp(-truth))):
-            raise Wrong("return logits; the sigmoid lives in the loss (from_logits=True).")
-        if not np.allclose(got, truth):
-            raise Wrong("logit = sum_d h_d * p_ud * q_id.")
-    return run_check("GMF logits", body)
+        reference.gmf_user.set_weights([rng.normal(size=(nu, d))])
+        reference.gmf_item.set_weights([rng.normal(size=(ni, d))])
+        reference.out.set_weights([rng.normal(size=(d, 1)), rng.normal(size=(1,))])
+        for name, layer_weights in (("user table", reference.gmf_user.get_weights()[0]),
+                                    ("item table", reference.gmf_item.get_weights()[0]),
+                                    ("output kernel", reference.out.get_weights()[0]),
+                                    ("output bias", reference.out.get_weights()[1])):
+            found[name].assign(layer_weights)
+        truth = np.asarray(reference((users, items)), dtype=np.float64)
+        got = np.asarray(model((users, items)), dtype=np.float64)
+        if np.allclose(got, 1 / (1 + np.exp(-truth)), atol=1e-4):
+            raise Wrong("return logits; the sigmoid lives in the loss "
+                        "(BinaryCrossentropy(from_logits=True)). Use Dense(1) without an "
+                        "activation.")
+        if not np.allclose(got, truth, atol=1e-4):
+            raise Wrong("with the package GMF's weights copied in, your logits differ from "
+                        "its logits Dense(1)(p_u * q_i): check the element-wise product, "
+                        "and that the Dense layer has no activation.")
+        model.compile(optimizer=keras.optimizers.Adam(0.05),
+                      loss=keras.losses.BinaryCrossentropy(from_logits=True))
+        labels = (truth > np.median(truth)).astype(np.float32)    # a learnable target
+        try:
+            before = float(model.evaluate((users, items), labels, verbose=0))
+            model.fit((users, items), labels, batch_size=16, epochs=5, verbose=0)
+            after = float(model.evaluate((users, items), labels, verbose=0))
+        except Exception as e:  # noqa: BLE001 - NotImplementedError too: TF raises it
+            raise Wrong(f"training it with fit raised {type(e).__name__}: "
+                        f"{str(e).splitlines()[0][:160]}. Inside fit the tensors are "
+                        "symbolic: write call with keras.ops and layers, not NumPy.") from None
+        if not after < before:
+            raise Wrong(f"trained with fit for 5 epochs, the log loss did not fall "
+                        f"({before:.4f} -> {after:.4f}): are all four weights trainable, "
+                        "and is call written with keras.ops (not NumPy)?")
+    return run_check("GMF as a Keras model", body)
 
 
 def check_pointwise_examples(build_fn) -> Verdict:
@@ -84,3 +169,50 @@ def check_neumf_output_init(init_fn) -> Verdict:
         if not np.allclose(b, 0.3 * bg + 0.7 * bm):
             raise Wrong("the bias mixes the same way: alpha * b_gmf + (1 - alpha) * b_mlp.")
     return run_check("NeuMF output initialisation", body)
+
+
+def check_finetune_experiment(curves, optimizer_class) -> Verdict:
+    """Exercise 4: the experiment "fine-tune the pretrained NeuMF with Adam instead of SGD".
+
+    Args:
+        curves: DataFrame, one row per validation check (index: the epoch) and the
+            columns ``"SGD"`` and ``"Adam"``: the validation nDCG@10 of each fine-tuning.
+        optimizer_class: the learner's subclass of ``ncf.NCF`` whose ``optimizer()``
+            returns Adam at ``self.learning_rate``.
+    """
+    def body():
+        import keras
+        import pandas as pd
+
+        from rec_course.models import ncf
+
+        if curves is None or optimizer_class is None:
+            raise NotImplementedError
+        if not (isinstance(optimizer_class, type) and issubclass(optimizer_class, ncf.NCF)):
+            raise Wrong("subclass ncf.NCF (class AdamNeuMF(ncf.NCF): ...) and override its "
+                        "optimizer() method; everything else stays the package's.")
+        probe = optimizer_class(kind="neumf", learning_rate=0.0123, pretrained=(None, None))
+        opt = probe.optimizer()
+        if not isinstance(opt, keras.optimizers.Adam):
+            raise Wrong(f"with pretrained weights, your optimizer() returns "
+                        f"{type(opt).__name__}: return keras.optimizers.Adam(...) whatever "
+                        "`pretrained` is (ncf.NCF itself picks SGD when it is set).")
+        if not np.isclose(float(opt.learning_rate), 0.0123):
+            raise Wrong(f"use the model's own learning rate, Adam(self.learning_rate); with "
+                        f"learning_rate=0.0123 yours has {float(opt.learning_rate):g}.")
+        if not isinstance(curves, pd.DataFrame) or not {"SGD", "Adam"} <= set(curves.columns):
+            raise Wrong("put the two learning curves in a DataFrame with the columns 'SGD' "
+                        "and 'Adam' (one row per validation check), e.g. "
+                        "pd.DataFrame({'SGD': ..., 'Adam': ...}).")
+        values = curves[["SGD", "Adam"]].to_numpy(dtype=np.float64)
+        if len(values) < 2:
+            raise Wrong("measure at least two validation checks of each fine-tuning to see "
+                        "a trend.")
+        if np.isnan(values).any() or (values <= 0).any() or (values >= 1).any():
+            raise Wrong("every entry should be a validation nDCG@10, between 0 and 1, with "
+                        "no missing values (keep the epochs that were checked: "
+                        "history.dropna(), and the same eval_every for both runs).")
+        if np.allclose(values[:, 0], values[:, 1]):
+            raise Wrong("the Adam curve equals the SGD curve: did the fine-tuning run use "
+                        "your subclass (AdamNeuMF(..., pretrained=...)) and its optimizer?")
+    return run_check("fine-tuning experiment", body)

@@ -153,3 +153,219 @@ def check_ease_weights(weights_fn) -> Verdict:
         raise Wrong("B = I - P diag(1 / diag(P)) with P = (X^T X + lam I)^-1; i.e. "
                     "B_ij = -P_ij / P_jj off the diagonal and 0 on it.")
     return run_check("EASE's closed form", body)
+
+
+def _numpy(tensor) -> np.ndarray:
+    import keras
+
+    return np.asarray(keras.ops.convert_to_numpy(tensor), dtype=np.float64)
+
+
+def _kl_numpy(mu: np.ndarray, logvar: np.ndarray) -> float:
+    """KL(N(mu, diag(exp(logvar))) || N(0, I)), summed over dimensions, mean over rows."""
+    return float((0.5 * (np.exp(logvar) + mu ** 2 - 1.0 - logvar)).sum(axis=1).mean())
+
+
+def _added_loss(layer) -> float | None:
+    """The one number ``layer`` added with ``add_loss`` in its last call (None: nothing)."""
+    losses = list(layer.losses)
+    if not losses:
+        return None
+    values = [_numpy(loss) for loss in losses]
+    if len(values) > 1 or values[0].size != 1:
+        raise Wrong("add one number with self.add_loss: beta times the KL averaged over the "
+                    f"users of the batch (you added {len(values)} loss(es) of shape(s) "
+                    f"{[v.shape for v in values]}).")
+    return float(values[0].reshape(()))
+
+
+def _check_kl_loss(layer_cls) -> None:
+    rng = np.random.default_rng(4)
+    mu = rng.normal(size=(6, 4)).astype(np.float32)
+    logvar = rng.normal(scale=0.7, size=(6, 4)).astype(np.float32)
+    beta = 0.3
+    layer = layer_cls(beta=beta, seed=11)
+    mean_path = _numpy(layer((mu, logvar), training=False))
+    if mean_path.shape != mu.shape:
+        raise Wrong(f"return z with the shape of mu, {mu.shape}; got {mean_path.shape}.")
+    if not np.allclose(mean_path, mu, atol=1e-6):
+        raise Wrong("with training=False return mu itself: users are scored with the mean "
+                    "of q(z | x), no noise, so the same history always gives the same list.")
+    z = _numpy(layer((mu, logvar), training=True))
+    if z.shape != mu.shape:
+        raise Wrong(f"return z with the shape of mu, {mu.shape}; got {z.shape}.")
+    if np.allclose(z, mu, atol=1e-6):
+        raise Wrong("with training=True sample z = mu + exp(logvar / 2) * eps, with eps from "
+                    "keras.random.normal(ops.shape(mu), seed=self.sampler).")
+    got = _added_loss(layer)
+    if got is None:
+        raise Wrong("no loss was added during training: compute the KL term and call "
+                    "self.add_loss(self.beta * kl) when training=True.")
+    per_dim = 0.5 * (np.exp(logvar) + mu ** 2 - 1.0 - logvar)
+    kl = _kl_numpy(mu, logvar)
+    truth = beta * kl
+    if abs(got - truth) <= 1e-4 * max(1.0, abs(truth)):
+        return
+    slips = [
+        (kl, "you added the KL itself: weight it by self.beta (the annealed KL weight)."),
+        (beta * per_dim.sum(), "average the KL over the users of the batch, not the sum."),
+        (beta * per_dim.mean(), "sum the KL over the latent dimensions, then average over "
+                                "the users of the batch."),
+        (2 * truth, "you are missing the factor 1/2 of the KL."),
+        (-truth, "the sign is flipped: a KL divergence is never negative."),
+        (beta * float((0.5 * (np.exp(0.5 * logvar) + mu ** 2 - 1.0 - logvar)).sum(axis=1)
+                      .mean()),
+         "in the KL, exp(logvar) is the variance sigma^2; you used sigma = exp(logvar / 2)."),
+    ]
+    for value, message in slips:
+        if abs(got - value) <= 1e-4 * max(1.0, abs(value)):
+            raise Wrong(message)
+    raise Wrong(f"the added loss should be beta * KL = {truth:.5f} on this batch, you add "
+                f"{got:.5f}: beta * mean over users of 0.5 * sum_d (exp(logvar) + mu^2 - 1 "
+                "- logvar).")
+
+
+def _check_sampling(layer_cls) -> None:
+    mu_row = np.array([0.5, -1.0, 0.0], dtype=np.float32)
+    logvar_row = np.array([-1.0, 0.0, 1.5], dtype=np.float32)
+    mu = np.tile(mu_row, (4000, 1))
+    logvar = np.tile(logvar_row, (4000, 1))
+    noise = _numpy(layer_cls(beta=0.2, seed=11)((mu, logvar), training=True)) - mu
+    sigma = np.exp(0.5 * logvar_row)
+    spread, centre = noise.std(axis=0), noise.mean(axis=0)
+    if not np.allclose(spread, sigma, rtol=0.1):
+        if np.allclose(spread, np.exp(logvar_row), rtol=0.1):
+            raise Wrong("exp(logvar) is the variance sigma^2: scale eps by the standard "
+                        "deviation sigma = exp(logvar / 2).")
+        if np.allclose(spread, 1.0, rtol=0.1):
+            raise Wrong("z - mu has standard deviation 1 in every dimension: scale eps by "
+                        "sigma = exp(logvar / 2).")
+        raise Wrong(f"around mu, z should spread with sigma = exp(logvar / 2) = "
+                    f"{np.round(sigma, 3).tolist()} per dimension; yours spreads with "
+                    f"{np.round(spread, 3).tolist()}.")
+    if np.abs(centre).max() > 0.1:
+        raise Wrong(f"z - mu should average 0 (eps ~ N(0, I)); yours averages "
+                    f"{np.round(centre, 3).tolist()}.")
+
+
+def _check_seeds(layer_cls) -> None:
+    rng = np.random.default_rng(5)
+    mu = rng.normal(size=(8, 3)).astype(np.float32)
+    logvar = np.zeros((8, 3), np.float32)
+    first = layer_cls(beta=0.2, seed=7)
+    a1 = _numpy(first((mu, logvar), training=True))
+    a2 = _numpy(first((mu, logvar), training=True))
+    b1 = _numpy(layer_cls(beta=0.2, seed=7)((mu, logvar), training=True))
+    if not np.allclose(a1, b1):
+        raise Wrong("two layers built with the same seed draw different noise: draw eps "
+                    "with keras.random.normal(..., seed=self.sampler), the layer's "
+                    "SeedGenerator (not NumPy, not an unseeded draw), so runs repeat.")
+    if np.allclose(a1, a2):
+        raise Wrong("two calls of the same layer draw the same noise: pass the "
+                    "SeedGenerator self.sampler as the seed (not a fixed integer); it "
+                    "advances at every call, so every training step sees new noise.")
+
+
+def _check_gradient(layer_cls) -> None:
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        return
+    import tensorflow as tf
+
+    rng = np.random.default_rng(6)
+    mu = tf.Variable(rng.normal(size=(5, 3)).astype(np.float32))
+    logvar = tf.Variable(rng.normal(scale=0.5, size=(5, 3)).astype(np.float32))
+    layer = layer_cls(beta=0.0, seed=3)  # beta = 0: only the sample carries gradients
+    with tf.GradientTape() as tape:
+        z = layer((mu, logvar), training=True)
+        objective = tf.reduce_sum(tf.square(z))
+    grad_mu, grad_logvar = tape.gradient(objective, [mu, logvar])
+    for grad, name in ((grad_mu, "mu"), (grad_logvar, "logvar")):
+        if grad is None or not np.any(np.abs(grad.numpy()) > 1e-8):
+            raise Wrong(f"no gradient reaches {name} through z: build z from mu and logvar "
+                        "with keras.ops (z = mu + ops.exp(0.5 * logvar) * eps, the "
+                        "reparameterization trick), without stop_gradient or NumPy.")
+
+
+def _check_in_a_model(layer_cls) -> None:
+    import keras
+    from keras import layers
+
+    from rec_course.models.vae import multinomial_nll
+
+    class TinyVAE(keras.Model):
+        """Mult-DAE's shape with the learner's layer as the code."""
+
+        def __init__(self, num_items: int):
+            super().__init__()
+            init = lambda s: keras.initializers.GlorotUniform(seed=s)  # noqa: E731
+            self.enc = layers.Dense(8, activation="tanh", kernel_initializer=init(1))
+            self.mu = layers.Dense(3, kernel_initializer=init(2))
+            self.logvar = layers.Dense(3, kernel_initializer=init(3))
+            self.code = layer_cls(beta=0.2, seed=4)
+            self.dec = layers.Dense(num_items, kernel_initializer=init(5))
+
+        def call(self, x, training=False):
+            h = self.enc(x)  # (batch, 8)
+            z = self.code((self.mu(h), self.logvar(h)), training=training)  # (batch, 3)
+            return self.dec(z)  # logits (batch, num_items)
+
+    x = (np.random.default_rng(7).random((64, 12)) < 0.3).astype(np.float32)
+    x[:, 0] = 1.0
+    model = TinyVAE(12)
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss=multinomial_nll)
+    fit = model.fit(x, x, epochs=2, batch_size=16, verbose=0)
+    losses = fit.history["loss"]
+    if not np.all(np.isfinite(losses)):
+        raise Wrong(f"inside a model the training loss is {losses}: keep every step "
+                    "finite (exp(0.5 * logvar), not a square root of a variance).")
+    scores = _numpy(model(x[:4], training=False))
+    if not np.allclose(scores, _numpy(model(x[:4], training=False))):
+        raise Wrong("scoring (training=False) is not deterministic inside a model.")
+
+
+def check_gaussian_code(layer_cls) -> Verdict:
+    """Exercise 5: ``layer_cls(beta=..., seed=...)``, a ``keras.layers.Layer`` whose
+    ``call((mu, logvar), training)`` returns z (batch, latent_dim): with training, a
+    reparameterized sample mu + exp(logvar / 2) * eps (eps from ``keras.random.normal``
+    with the layer's SeedGenerator) and ``self.add_loss(beta * KL)``; without, mu. The
+    checker runs it: shapes, the added loss against a NumPy KL on fixed inputs, the
+    spread of the samples, seeding, gradients, and a short fit inside a small model."""
+    def body():
+        _check_kl_loss(layer_cls)
+        _check_sampling(layer_cls)
+        _check_seeds(layer_cls)
+        _check_gradient(layer_cls)
+        _check_in_a_model(layer_cls)
+    return run_check("the Gaussian code of Mult-VAE (Keras)", body)
+
+
+def check_beta_experiment(prediction, measured) -> Verdict:
+    """Exercise 6: ``prediction`` (a sentence written before measuring) and ``measured``
+    (``{beta_max: validation nDCG@10}`` or a Series indexed by beta_max) for at least the
+    caps 0, 0.2 and 1.0. Prints the measured order."""
+    def body():
+        if prediction is None or measured is None:
+            raise NotImplementedError
+        if not isinstance(prediction, str) or not prediction.strip():
+            raise Wrong("write your prediction as a sentence in `my_prediction` before you "
+                        "measure (which cap wins, and by more than the noise?).")
+        try:
+            values = {float(k): float(v) for k, v in dict(measured).items()}
+        except (TypeError, ValueError):
+            raise Wrong("`beta_runs` should map each beta_max to one validation nDCG@10, "
+                        "e.g. {0.0: 0.31, 0.2: 0.32, 1.0: 0.30}.") from None
+        missing = [b for b in (0.0, 0.2, 1.0) if not any(abs(b - k) < 1e-9 for k in values)]
+        if missing:
+            raise Wrong(f"measure at least beta_max = 0, 0.2 and 1.0; missing {missing}.")
+        bad = {k: v for k, v in values.items() if not (np.isfinite(v) and 0.0 <= v <= 1.0)}
+        if bad:
+            raise Wrong(f"an nDCG lies in [0, 1]; got {bad}.")
+        if max(values.values()) - min(values.values()) < 1e-9:
+            raise Wrong("every cap gave exactly the same number: did beta_max reach the "
+                        "model (MultVAE(..., beta_max=b))?")
+        order = sorted(values, key=values.get, reverse=True)
+        print("measured, best first: " + ", ".join(f"beta_max={b:g}: {values[b]:.4f}"
+                                                   for b in order))
+    return run_check("the beta_max experiment", body)

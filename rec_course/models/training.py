@@ -36,8 +36,10 @@ def make_dataset(features: tuple[np.ndarray, ...], labels: np.ndarray | None,
                  batch_size: int, *, shuffle: bool = True, seed: int = 0) -> tf.data.Dataset:
     """Batches over in-memory arrays, shuffled once in NumPy with ``seed``.
 
-    (Shuffling in NumPy and batching with tf.data is several times faster than a
-    tf.data shuffle buffer; the epoch loop passes a new seed every epoch.)
+    (Shuffling in NumPy is several times faster than a tf.data shuffle buffer, and
+    slicing whole batches rather than single examples several times faster than
+    ``from_tensor_slices(...).batch(...)``, with the same batches; the epoch loop passes
+    a new seed every epoch.)
     """
     if batch_size <= 0:
         raise ValueError(f"batch_size must be positive, got {batch_size}")
@@ -45,9 +47,17 @@ def make_dataset(features: tuple[np.ndarray, ...], labels: np.ndarray | None,
     if shuffle:
         order = np.random.default_rng(seed).permutation(len(arrays[0]))
         arrays = [a[order] for a in arrays]
-    feats = arrays[0] if len(features) == 1 else tuple(arrays[:len(features)])
-    items = (feats, arrays[-1]) if labels is not None else (feats,)
-    return tf.data.Dataset.from_tensor_slices(items).batch(batch_size).prefetch(2)
+
+    def nest(parts: list) -> tuple:  # (features, labels) or (features,), as Keras reads them
+        feats = parts[0] if len(features) == 1 else tuple(parts[:len(features)])
+        return (feats, parts[-1]) if labels is not None else (feats,)
+
+    full = len(arrays[0]) - len(arrays[0]) % batch_size  # examples in complete batches
+    dataset = tf.data.Dataset.from_tensor_slices(
+        nest([a[:full].reshape((-1, batch_size) + a.shape[1:]) for a in arrays]))
+    if full < len(arrays[0]):  # the last, shorter batch
+        dataset = dataset.concatenate(tf.data.Dataset.from_tensors(nest([a[full:] for a in arrays])))
+    return dataset.prefetch(2)
 
 
 def fit_epochs(model: keras.Model, epoch_dataset: Callable[[int], tf.data.Dataset],
