@@ -30,15 +30,18 @@ from rec_course.models.training import make_dataset
 
 # settings like the notebooks' chosen ones (epochs: what their early stopping chose)
 MODELS = {
+    # notebook 03's chosen BPR and its 40 epochs
     "bpr": (lambda **kw: bpr.BPR(embedding_dim=128, l2=0.01, learning_rate=2e-3,
-                                 batch_size=512, **kw), 30),
+                                 batch_size=1024, **kw), 40),
     "mf": (lambda **kw: mf.MatrixFactorization(embedding_dim=32, l2=0.1, learning_rate=2e-3,
                                                batch_size=256, **kw), 12),
-    "neumf": (lambda **kw: ncf.NCF("neumf", embedding_dim=32, mlp_layers=(128, 64, 32),
-                                   num_negatives=4, learning_rate=1e-3, batch_size=1024,
-                                   **kw), 10),
-    "vae": (lambda **kw: vae.MultVAE(hidden_dim=600, latent_dim=200, dropout=0.5,
-                                     batch_size=128, **kw), 60),
+    # notebook 04's NeuMF from scratch (its chosen tower, negatives and L2, 12 epochs)
+    "neumf": (lambda **kw: ncf.NCF("neumf", embedding_dim=32, mlp_layers=(256, 128, 64),
+                                   num_negatives=8, l2=0.03, learning_rate=1e-3,
+                                   batch_size=1024, **kw), 12),
+    # notebook 05's Mult-VAE (Mult-DAE's chosen sizes, 64 users per step, 64 epochs)
+    "vae": (lambda **kw: vae.MultVAE(hidden_dim=200, latent_dim=100, dropout=0.5,
+                                     batch_size=64, **kw), 64),
 }
 VARIANTS = {"course defaults (32 steps per call)": {},
             "1 step per call": {"steps_per_execution": 1},
