@@ -65,3 +65,15 @@ def build_learner_model(model_class, *args):
         raise Wrong(f"{getattr(model_class, '__name__', 'your class')}({signature}) must "
                     f"build a keras.Model (subclass keras.Model), got {type(model).__name__}.")
     return model
+
+
+def weights_by_shape(model, shapes: dict[str, tuple]) -> dict[str, object]:
+    """The learner model's variables matched to the expected shapes, ``{name: variable}``
+    (each shape is unique), so that a checker can copy reference weights into them."""
+    found = {}
+    for var in model.weights:
+        for name, shape in shapes.items():
+            if tuple(var.shape) == shape and name not in found:
+                found[name] = var
+                break
+    return found

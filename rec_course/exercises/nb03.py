@@ -6,7 +6,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from rec_course import data
-from rec_course.exercises._check import Verdict, Wrong, build_learner_model, run_check
+from rec_course.exercises._check import (Verdict, Wrong, build_learner_model, run_check,
+                                         weights_by_shape)
 from rec_course.models import als, knn
 
 
@@ -94,17 +95,6 @@ def check_bpr_loss(loss_fn) -> Verdict:
     return run_check("BPR loss", body)
 
 
-def _weights_by_shape(model, shapes: dict[str, tuple]) -> dict[str, object]:
-    """The model's variables matched to the expected shapes (each shape is unique)."""
-    found = {}
-    for var in model.weights:
-        for name, shape in shapes.items():
-            if tuple(var.shape) == shape and name not in found:
-                found[name] = var
-                break
-    return found
-
-
 def check_bpr_model(model_class) -> Verdict:
     """Exercise 4: ``model_class(num_users, num_items, embedding_dim)`` -> a ``keras.Model``
     whose ``call((user_ids, pos_item_ids, neg_item_ids))`` returns
@@ -143,7 +133,7 @@ def check_bpr_model(model_class) -> Verdict:
             raise Wrong(f"return one number per triple, x_uij = score(u, i) - score(u, j), "
                         f"shape ({len(users)},); got shape {out.shape}.")
         shapes = {"user table": (nu, d), "item table": (ni, d), "item biases": (ni, 1)}
-        found = _weights_by_shape(model, shapes)
+        found = weights_by_shape(model, shapes)
         all_shapes = [tuple(v.shape) for v in model.weights]
         if "user table" not in found or "item table" not in found:
             raise Wrong(f"BPR-MF has a user table (num_users, embedding_dim) = {(nu, d)} and "

@@ -5,18 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from rec_course import data
-from rec_course.exercises._check import Verdict, Wrong, build_learner_model, run_check
-
-
-def _weights_by_shape(model, shapes: dict[str, tuple]) -> dict[str, object]:
-    """The model's variables matched to the expected shapes (each shape is unique)."""
-    found = {}
-    for var in model.weights:
-        for name, shape in shapes.items():
-            if tuple(var.shape) == shape and name not in found:
-                found[name] = var
-                break
-    return found
+from rec_course.exercises._check import (Verdict, Wrong, build_learner_model, run_check,
+                                         weights_by_shape)
 
 
 def check_gmf_model(model_class) -> Verdict:
@@ -53,7 +43,7 @@ def check_gmf_model(model_class) -> Verdict:
             raise Wrong(f"return one logit per pair, shape ({len(users)},), got {out.shape}.")
         shapes = {"user table": (nu, d), "item table": (ni, d), "output kernel": (d, 1),
                   "output bias": (1,)}
-        found = _weights_by_shape(model, shapes)
+        found = weights_by_shape(model, shapes)
         kernels = [tuple(v.shape) for v in model.weights if len(v.shape) == 2]
         if "output kernel" not in found and (2 * d, 1) in kernels:
             raise Wrong(f"the Dense output sees {2 * d} features: that is the concatenation "

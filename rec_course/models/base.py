@@ -10,20 +10,6 @@ from rec_course.data.preprocessing import validate_interactions
 from rec_course.data.sparse import check_ids, interaction_matrix
 
 
-def all_pairs_scores(pair_scores, users: np.ndarray, num_items: int,
-                     chunk: int = 128) -> np.ndarray:
-    """Scores (len(users), num_items) of every item for each user, from a pairwise scorer
-    ``pair_scores(user_ids (n,), item_ids (n,)) -> (n,)`` called ``chunk`` users at a time
-    (models that score a (user, item) pair at a time: NCF, the feature models)."""
-    out = np.empty((len(users), num_items), dtype=np.float32)
-    items = np.arange(num_items, dtype=np.int32)
-    for s in range(0, len(users), chunk):
-        u = np.asarray(users[s:s + chunk], dtype=np.int32)
-        out[s:s + len(u)] = np.asarray(pair_scores(np.repeat(u, num_items),
-                                                   np.tile(items, len(u)))).reshape(len(u), num_items)
-    return out
-
-
 class Recommender:
     """Base class: subclasses implement :meth:`_fit` and :meth:`score`.
 

@@ -17,7 +17,6 @@ from keras import layers, ops
 
 from rec_course.data.sampling import sample_negatives
 from rec_course.features.spec import OOV, PAD, FeatureSpec
-from rec_course.models.base import all_pairs_scores
 from rec_course.models.training import KerasRecommender, interactions
 from rec_course.schema import ITEM_ID, RATING, USER_ID
 
@@ -191,8 +190,10 @@ class FeatureRecommender(KerasRecommender):
 
     def score(self, user_ids: np.ndarray) -> np.ndarray:
         """Logits of every item: (len(user_ids), num_items)."""
-        return all_pairs_scores(self.logits, self._check_users(user_ids), self.num_items,
-                                chunk=512)
+        users = self._check_users(user_ids)
+        uu = np.repeat(users, self.num_items)
+        ii = np.tile(np.arange(self.num_items), len(users))
+        return self.logits(uu, ii).reshape(len(users), self.num_items)
 
 
 def examples_frame(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
