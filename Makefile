@@ -4,14 +4,18 @@
 #   make test-compat  Python 3.12 + the lowest versions pyproject.toml allows (.venv-compat):
 #                     unit tests and notebooks 00, 03 in quick mode (COMPAT_PYTHON=... picks one)
 #   make course       run every solution notebook once in full mode, write results/ and
-#                     derive notebooks/ from them (make course NB=03_collaborative_filtering)
+#                     generate notebooks/ from them (make course NB=03_collaborative_filtering)
 #   make benchmark-training  seconds per epoch / per fit of MF, BPR, NeuMF, Mult-VAE
+#   make assignments  an nbgrader course folder (classroom/) from the solution notebooks;
+#                     grade one notebook without nbgrader: python -m rec_course.grade NB
 #   make clean        remove .venv, .venv-compat and scratch files (keeps the data cache)
 
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+INSTRUCTOR_STAMP := $(VENV)/.instructor
+CLASSROOM ?= classroom
 LAB_ARGS ?=
 # Jupyter refuses to run as root unless told; containers often run as root.
 LAB_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
@@ -31,7 +35,7 @@ XDIST_ARGS := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadsc
 NBVAL_ARGS := --nbval-lax --nbval-current-env --nbval-cell-timeout=900 \
   --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: lab test test-compat course data benchmark benchmark-training results clean clean-data help
+.PHONY: lab test test-compat course assignments data benchmark benchmark-training results clean clean-data help
 
 help:
 	@sed -n '2,/^$$/{/^#/p}' Makefile
@@ -43,6 +47,11 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet -r requirements.txt
 	@touch $(STAMP)
 
+# nbgrader, for instructors (learners do not need it); make test and make course use it.
+$(INSTRUCTOR_STAMP): $(STAMP) requirements-instructor.txt
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-instructor.txt
+	@touch $(INSTRUCTOR_STAMP)
+
 data: $(STAMP)
 	$(PY) -m rec_course.data fetch
 
@@ -52,9 +61,9 @@ lab: data
 # Quick mode: same code path, fewer epochs. nbval executes the solution notebooks, which
 # hold every student cell; tests/test_notebooks.py checks the student copies without
 # running them. pytest exits non-zero (5) if nothing ran.
-test: data
+test: data $(INSTRUCTOR_STAMP)
 	@start=$$(date +%s); \
-	REC_COURSE_QUICK=1 $(PY) -m pytest -p no:cacheprovider $(XDIST_ARGS) $(NBVAL_ARGS) \
+	REC_COURSE_QUICK=1 REC_COURSE_INSTRUCTOR=1 $(PY) -m pytest -p no:cacheprovider $(XDIST_ARGS) $(NBVAL_ARGS) \
 	  tests solutions/*.ipynb $(PYTEST_ARGS); rc=$$?; \
 	echo "make test: pytest exit $$rc after $$(( $$(date +%s) - start )) s"; exit $$rc
 
@@ -74,11 +83,15 @@ test-compat: $(COMPAT_STAMP)
 	echo "make test-compat: pytest exit $$rc after $$(( $$(date +%s) - start )) s"; exit $$rc
 
 # Full mode, each notebook once: the solutions run (and write results/), then each
-# student copy is derived from its executed solution (tools/nbsync.py derive).
-course: data
+# student copy is generated from its executed solution (tools/assignments.py student).
+course: data $(INSTRUCTOR_STAMP)
 	REC_COURSE_QUICK=0 $(PY) tools/run_course.py --timeout=$(NB_TIMEOUT) $(NB)
 	$(PY) tools/stamp_times.py
 	$(if $(NB),$(MAKE) results,$(MAKE) benchmark results)
+
+# The nbgrader course folder: source/ (the solutions), release/ (what students get).
+assignments: data $(INSTRUCTOR_STAMP)
+	$(PY) tools/assignments.py course $(CLASSROOM) $(NB)
 
 benchmark: data
 	$(PY) benchmarks/evaluation_speed.py
@@ -92,7 +105,7 @@ results: $(STAMP)
 	$(PY) -m rec_course.results
 
 clean:
-	rm -rf $(VENV) $(COMPAT_VENV) results/quick .pytest_cache
+	rm -rf $(VENV) $(COMPAT_VENV) results/quick .pytest_cache $(CLASSROOM)
 	find . -name __pycache__ -prune -exec rm -rf {} +
 
 clean-data:

@@ -62,3 +62,74 @@ def course_map() -> pd.DataFrame:
     times = run_times()
     df["full-mode run"] = [run_time_text(times[n]) if n in times else "" for n in df["notebook"]]
     return df
+
+
+def exercises(root=None) -> pd.DataFrame:
+    """Every exercise's graded cells, from the nbgrader metadata of ``solutions/``: one row
+    per test cell (autograded: its checker) or written answer (graded by hand), with its
+    points. Columns: ``notebook, exercise, cell, graded, points, checker``."""
+    import re
+
+    import nbformat
+
+    rows = []
+    for path in sorted(((REPO_ROOT if root is None else root) / "solutions").glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if not meta.get("grade"):
+                continue
+            checker = re.search(r"ex\.(check_\w+)", cell.source)
+            rows.append({"notebook": path.stem,
+                         "exercise": int(re.search(r"-ex(\d+)-", meta["grade_id"]).group(1)),
+                         "cell": meta["grade_id"],
+                         "graded": "by hand" if meta.get("solution") else "autograded",
+                         "points": meta["points"],
+                         "checker": checker.group(1) if checker else ""})
+    return pd.DataFrame(rows, columns=["notebook", "exercise", "cell", "graded", "points",
+                                       "checker"])
+
+
+def exercises_markdown(root=None) -> str:
+    """:func:`exercises` as the Markdown table docs/instructor.md shows (a test compares)."""
+    df = exercises(root)
+    lines = ["| notebook | exercise | graded cell | how | points | checker |",
+             "|---|---|---|---|---|---|"]
+    for row in df.itertuples():
+        checker = f"`ex.{row.checker}`" if row.checker else "-"
+        lines.append(f"| {row.notebook} | {row.exercise} | `{row.cell}` | {row.graded} | "
+                     f"{row.points:g} | {checker} |")
+    return "\n".join(lines)
+
+
+def syllabus_markdown(root=None) -> str:
+    """The ready notebooks as docs/instructor.md's syllabus table: topic, study time, the
+    measured full-mode run, and the exercises' points (autograded, by hand)."""
+    df = course_map().query("status == 'ready'")
+    ex = exercises(root)
+    lines = ["| notebook | topic | study | full-mode run (2 CPU cores) | exercises | points "
+             "(autograded + by hand) |", "|---|---|---|---|---|---|"]
+    for row in df.rename(columns={"full-mode run": "run"}).itertuples():
+        mine = ex[ex["notebook"] == row.notebook]
+        auto = mine.loc[mine["graded"] == "autograded", "points"].sum()
+        hand = mine.loc[mine["graded"] == "by hand", "points"].sum()
+        run = row.run or "not measured yet"
+        lines.append(f"| {row.notebook} | {row.topic} | {row.minutes} min | {run} | "
+                     f"{mine['exercise'].nunique()} | {auto:g} + {hand:g} |")
+    return "\n".join(lines)
+
+
+def instructor_blocks(root=None) -> dict[str, str]:
+    """The generated parts of docs/instructor.md, by marker name."""
+    return {"syllabus": syllabus_markdown(root), "exercises": exercises_markdown(root)}
+
+
+def fill_blocks(text: str, blocks: dict[str, str]) -> str:
+    """Replace each ``<!-- NAME:begin -->...<!-- NAME:end -->`` block of ``text``."""
+    import re
+
+    for name, body in blocks.items():
+        pattern = re.compile(rf"(<!-- {name}:begin -->\n)(?:.*?\n)?(<!-- {name}:end -->)", re.S)
+        if not pattern.search(text):
+            raise ValueError(f"no <!-- {name}:begin --> ... <!-- {name}:end --> block")
+        text = pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text)
+    return text

@@ -31,6 +31,7 @@ from rec_course.schema import ITEM_ID, RATING, USER_ID
 from rec_course.data.preprocessing import validate_interactions
 from rec_course.data.sampling import sample_negatives
 from rec_course.data.sparse import check_ids, interaction_matrix
+from rec_course.ranking import top_k
 
 
 class Scorer(Protocol):
@@ -74,7 +75,7 @@ def top_k_items(scores: np.ndarray, k: int, exclude: sp.csr_matrix | None = None
             (unless a row has fewer than k other items).
 
     Returns:
-        (n, k) int64 item indices.
+        (n, k) int64 item indices; among tied scores the lower item id comes first.
     """
     M._check_k(k)
     scores = np.array(scores, dtype=np.float32, copy=True)
@@ -84,9 +85,7 @@ def top_k_items(scores: np.ndarray, k: int, exclude: sp.csr_matrix | None = None
     if exclude is not None:
         coo = sp.coo_matrix(exclude)
         scores[coo.row, coo.col] = -np.inf
-    part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-    order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
-    return np.take_along_axis(part, order, axis=1).astype(np.int64)
+    return top_k(scores, k)  # ties: the lower item id first, on every machine
 
 
 def _catalogue(train: pd.DataFrame, test: pd.DataFrame, model, num_users, num_items):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import numbers
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -33,6 +33,11 @@ class SearchResult:
             is the learning curve of the chosen configuration).
         candidates: the parameter dicts that were searched.
         metric: the column that ranked them.
+        value: the chosen candidate's metric (the best one's, or what
+            :func:`cheapest_within` chose: not always the table's first row).
+        models, values: with ``grid_search(..., keep_all=True)``, every fitted candidate
+            and its metric, in the order of ``candidates`` (else empty);
+            :func:`cheapest_within` needs them.
 
     It reads like its table (``search.head()``, ``search.iloc[0]``, ``search["rmse"]``),
     so it can be shown directly in a notebook.
@@ -43,10 +48,17 @@ class SearchResult:
     model: object
     candidates: list[dict]
     metric: str
+    models: list = field(default_factory=list)
+    values: list = field(default_factory=list)
+    value: float | None = None
+
+    def __post_init__(self):
+        if self.value is None and len(self.table):
+            self.value = float(self.table[self.metric].iloc[0])
 
     def __getattr__(self, name):  # table-like reading: head(), iloc, round(), ...
         if name.startswith("__") or name in ("table", "params", "model", "candidates",
-                                             "metric"):
+                                             "metric", "models", "values", "value"):
             raise AttributeError(name)
         return getattr(self.table, name)
 
@@ -71,7 +83,7 @@ def _fmt_params(params: dict) -> str:
 def grid_search(make_model: Callable[..., object], candidates: list[dict],
                 train: pd.DataFrame, valid: pd.DataFrame, num_users: int, num_items: int,
                 *, metric: str = "ndcg@10", k: int = 10, fit_valid: bool = False,
-                verbose: bool = True, name: str = "") -> SearchResult:
+                keep_all: bool = False, verbose: bool = True, name: str = "") -> SearchResult:
     """Fit ``make_model(**params)`` on ``train`` for each candidate, score it on ``valid``.
 
     The validation protocol (seen and relevant matrices) is prepared once for all
@@ -83,6 +95,7 @@ def grid_search(make_model: Callable[..., object], candidates: list[dict],
         metric: a column of :func:`rec_course.evaluation.evaluate` (higher is better) or
             ``"rmse"`` (lower is better, via ``evaluate_ratings``).
         fit_valid: also pass ``valid`` to ``fit`` (for early stopping).
+        keep_all: keep every fitted candidate (``SearchResult.models``), not only the best.
         verbose: print one line per candidate (parameters, metric, seconds) as it goes.
         name: prefix of those lines.
 
@@ -97,7 +110,7 @@ def grid_search(make_model: Callable[..., object], candidates: list[dict],
     if evaluator is not None and metric not in evaluator(
             lambda u: np.zeros((len(u), num_items), np.float32)).columns:
         raise ValueError(f"unknown metric {metric!r}: use a column of evaluate() or 'rmse'")
-    rows, best, best_value = [], None, None
+    rows, best, best_value, kept = [], None, None, []
     for n, params in enumerate(candidates, 1):
         model = make_model(**params)
         start = time.perf_counter()
@@ -111,6 +124,8 @@ def grid_search(make_model: Callable[..., object], candidates: list[dict],
         better = best_value is None or (value < best_value if lower else value > best_value)
         if better:
             best, best_value = (params, model), value
+        if keep_all:
+            kept.append(model)
         if verbose:
             print(f"{name}[{n}/{len(candidates)}] {_fmt_params(params)}: {metric} "
                   f"{value:.4f}{' *' if better else ''} ({seconds:.1f} s)", flush=True)
@@ -119,7 +134,63 @@ def grid_search(make_model: Callable[..., object], candidates: list[dict],
                                            ).reset_index(drop=True)
     params = {key: (value.item() if hasattr(value, "item") else value)
               for key, value in best[0].items()}
-    return SearchResult(table, params, best[1], list(candidates), metric)
+    return SearchResult(table, params, best[1], list(candidates), metric, kept,
+                        [row[metric] for row in rows] if keep_all else [])
+
+
+def _same(a, b) -> bool:
+    try:
+        return bool(a == b)
+    except ValueError:  # arrays
+        return False
+
+
+def cheapest_within(searches: list[SearchResult], tolerance: float,
+                    cost: Callable[[dict], object], *, verbose: bool = True,
+                    name: str = "") -> SearchResult:
+    """Among the candidates of ``searches`` whose metric is within ``tolerance`` of the
+    best one's, the cheapest by ``cost(params)`` (ties: the better metric).
+
+    A gain smaller than the noise does not pay for a model that costs twice as much to
+    train or serve (the "one standard error" rule of Hastie et al.): pass the noise (the
+    yardstick of notebook 02) as ``tolerance`` and, for ``cost``, what makes a candidate
+    slower, e.g. ``lambda p: (p["num_negatives"], p["embedding_dim"])``.
+
+    Args:
+        searches: results of :func:`grid_search` with ``keep_all=True``, on the same
+            metric and validation split.
+
+    Returns:
+        A :class:`SearchResult` over all their candidates: the table (best first, with a
+        ``chosen`` column), the chosen parameters and fitted model.
+    """
+    if not searches:
+        raise ValueError("no searches to choose from")
+    if tolerance < 0:
+        raise ValueError(f"tolerance must be >= 0, got {tolerance}")
+    metric = searches[0].metric
+    if any(s.metric != metric for s in searches):
+        raise ValueError("the searches rank by different metrics")
+    if any(len(s.models) != len(s.candidates) for s in searches):
+        raise ValueError("cheapest_within needs grid_search(..., keep_all=True)")
+    if any(len(s.values) != len(s.candidates) for s in searches):
+        raise ValueError("cheapest_within needs grid_search(..., keep_all=True)")
+    lower = metric == "rmse"
+    pool = [c for s in searches for c in zip(s.candidates, s.models, s.values)]
+    best_value = min(v for *_, v in pool) if lower else max(v for *_, v in pool)
+    close = [c for c in pool if abs(c[2] - best_value) <= tolerance]
+    params, model, value = min(close, key=lambda c: (cost(c[0]), c[2] if lower else -c[2]))
+    table = pd.concat([s.table for s in searches], ignore_index=True).sort_values(
+        metric, ascending=lower, kind="stable").reset_index(drop=True)
+    table["chosen"] = [all(_same(row.get(key), value) for key, value in params.items())
+                       for row in table.to_dict("records")]
+    params = {k: (v.item() if hasattr(v, "item") else v) for k, v in params.items()}
+    if verbose:
+        print(f"{name}chosen: {_fmt_params(params)}, {metric} {value:.4f}: the cheapest of the "
+              f"{len(close)} candidate(s) within {tolerance:.4f} of the best "
+              f"({best_value:.4f})", flush=True)
+    return SearchResult(table, params, model, [c[0] for c in pool], metric,
+                        [c[1] for c in pool], [c[2] for c in pool], float(value))
 
 
 def best_params(search: "SearchResult | pd.DataFrame", candidates: list[dict] | None = None

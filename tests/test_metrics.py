@@ -122,3 +122,22 @@ def test_agrees_with_keras_rs():
     }
     for name in ours:
         assert ours[name] == pytest.approx(theirs[name], rel=1e-5), name
+
+
+def test_top_k_breaks_ties_by_the_lower_index_on_every_machine():
+    from rec_course.ranking import top_k
+
+    values = np.array([[1.0, 3.0, 3.0, 3.0, 0.0],
+                       [2.0, 2.0, 2.0, 2.0, 2.0],
+                       [-np.inf, 5.0, -np.inf, 4.0, -np.inf]])
+    assert top_k(values, 2).tolist() == [[1, 2], [0, 1], [1, 3]]
+    assert top_k(values, 4).tolist() == [[1, 2, 3, 0], [0, 1, 2, 3], [1, 3, 0, 2]]
+    rng = np.random.default_rng(0)
+    ties = rng.integers(0, 4, (50, 30)).astype(np.float32)  # many ties at every cut
+    got = top_k(ties, 7)
+    want = np.array([sorted(range(30), key=lambda j: (-row[j], j))[:7] for row in ties])
+    assert np.array_equal(got, want)
+    with pytest.raises(ValueError, match="k must be in"):
+        top_k(values, 0)
+    with pytest.raises(ValueError, match="2-D"):
+        top_k(values[0], 1)

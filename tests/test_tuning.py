@@ -124,3 +124,28 @@ def test_grid_search_keeps_the_best_fitted_model_and_reports_progress(synthetic_
     assert "[1/1]" not in capsys.readouterr().out and len(quiet) == 1
     with pytest.raises(ValueError, match="unknown metric"):
         tuning.grid_search(EASE, candidates, fit, valid, nu, ni, metric="ndgc@10")
+
+
+def test_cheapest_within_prefers_the_cheaper_candidate_inside_the_noise(synthetic_split,
+                                                                        capsys):
+    train, _, nu, ni = synthetic_split
+    fit, valid = data.train_validation_split(train, 0.2)
+    first = tuning.grid_search(EASE, tuning.grid(lam=[1.0, 30.0]), fit, valid, nu, ni,
+                               keep_all=True, verbose=False)
+    second = tuning.grid_search(EASE, tuning.grid(lam=[1e4]), fit, valid, nu, ni,
+                                keep_all=True, verbose=False)
+    assert len(first.models) == 2 and first.values == [
+        first.table.set_index("lam").loc[lam, "ndcg@10"] for lam in (1.0, 30.0)]
+    best = max(first.values + second.values)
+    exact = tuning.cheapest_within([first, second], 0.0, cost=lambda p: p["lam"])
+    assert exact.table.loc[exact.table["chosen"], "ndcg@10"].item() == best
+    assert exact.table["chosen"].sum() == 1 and exact.table["ndcg@10"].is_monotonic_decreasing
+    loose = tuning.cheapest_within([first, second], 1.0, cost=lambda p: p["lam"])
+    assert loose.params == {"lam": 1.0} and loose.model is first.models[0]
+    assert loose.value == first.values[0] and exact.value == best
+    assert "the cheapest of the 3 candidate(s) within 1.0000" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="keep_all=True"):
+        tuning.cheapest_within([tuning.grid_search(EASE, tuning.grid(lam=[1.0]), fit, valid,
+                                                   nu, ni, verbose=False)], 0.0, len)
+    with pytest.raises(ValueError, match="tolerance"):
+        tuning.cheapest_within([first], -1.0, len)

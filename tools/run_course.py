@@ -5,12 +5,14 @@
     python tools/run_course.py --timeout 1800 ...           # seconds per cell
 
 ``make course`` calls this with ``REC_COURSE_QUICK=0``. Each solution notebook runs in
-place (its results go to ``results/``), then ``notebooks/NAME`` is derived from it
-(``nbsync.derive``) and its wall-clock seconds are merged into
+place (its results go to ``results/``), then ``notebooks/NAME`` is generated from it
+(``assignments.write_student``: nbgrader's student version, outputs included) and its
+wall-clock seconds are merged into
 ``results/timings/notebook_times.json`` (quick mode: ``results/quick/timings/``; the
 subfolder keeps the file out of ``rec_course.results``' ``results/*.json`` records).
-A drifted pair (tools/nbsync.py check) stops the run before anything executes; the
-first failing notebook stops it and is left unwritten.
+A student copy that is not the generated one (``tools/assignments.py check``: edited by
+hand, say) stops the run before anything executes, so that no edit is lost; the first
+failing notebook stops it and is left unwritten.
 """
 
 from __future__ import annotations
@@ -29,9 +31,9 @@ from rec_course import config
 from rec_course.results import atomic_write_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import nbsync  # noqa: E402
+import assignments  # noqa: E402
 
-ROOT = nbsync.ROOT
+ROOT = assignments.ROOT
 SLOW_CELL_S = 10.0  # cells slower than this are reported as they finish
 
 
@@ -70,7 +72,7 @@ def execute(path: Path, timeout: int) -> float:
                             resources={"metadata": {"path": str(path.parent)}})
     client.execute()
     seconds = time.monotonic() - start
-    nbsync.write_atomic(nb, path)
+    assignments.write_atomic(nb, path)
     return seconds
 
 
@@ -84,9 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     missing = [n for n in names if not (ROOT / "solutions" / f"{n}.ipynb").exists()]
     if missing:
         parser.error(f"no solutions/{missing[0]}.ipynb")
-    drifted = [p for n in names for p in nbsync.drift(f"{n}.ipynb", ROOT)]
+    drifted = [p for n in names for p in assignments.drift(f"{n}.ipynb", ROOT)]
     if drifted:  # checked before hours of execution, not after
-        parser.error("pairs have drifted, run nbsync sync first:\n" + "\n".join(drifted))
+        parser.error("student copies differ from their solutions (edit solutions/ and run "
+                     "tools/assignments.py student NAME):\n" + "\n".join(drifted))
     times = times_path()
     total = time.monotonic()
     for i, name in enumerate(names, 1):
@@ -99,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         record_time(times, name, seconds)
         print(f"[{i}/{len(names)}] {name}: {seconds:.1f} s", flush=True)
-        nbsync.derive(f"{name}.ipynb", ROOT)
+        assignments.write_student(f"{name}.ipynb", ROOT)
     print(f"ran {len(names)} notebook(s) in {time.monotonic() - total:.0f} s; "
           f"times in {times.relative_to(ROOT) if times.is_relative_to(ROOT) else times}")
     return 0

@@ -4,8 +4,9 @@
 
 The line becomes ``**Time**: about 60 minutes of study; the full-mode run takes about 7
 minutes on 2 CPU cores (measured by `make course`).`` in both copies (student and
-solution); the study minutes come from ``rec_course.course.COURSE_MAP``. A test checks
-that every notebook's line states what notebook_times.json holds.
+solution); the study minutes come from ``rec_course.course.COURSE_MAP``. The syllabus and
+exercise tables of docs/instructor.md are rewritten too. Tests check that every notebook's
+line states what notebook_times.json holds, and that the tables are current.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rec_course.course import COURSE_MAP, run_time_text, run_times  # noqa: E402
+from rec_course.course import (COURSE_MAP, fill_blocks, instructor_blocks,  # noqa: E402
+                               run_time_text, run_times)
 
 TIME_LINE = re.compile(r"^\*\*Time\*\*:.*$", re.M)
 
@@ -55,6 +57,13 @@ def main() -> int:
         if (ROOT / "notebooks" / f"{name}.ipynb").exists():
             print(f"{name}: {run_time_text(seconds)} ({seconds:.0f} s)"
                   f"{' (updated)' if stamp(name, seconds) else ''}")
+    docs = ROOT / "docs" / "instructor.md"
+    if docs.exists():
+        text = docs.read_text(encoding="utf-8")
+        new = fill_blocks(text, instructor_blocks())
+        if new != text:
+            docs.write_text(new, encoding="utf-8")
+            print("docs/instructor.md: syllabus and exercise tables updated")
     return 0
 
 

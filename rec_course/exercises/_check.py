@@ -31,8 +31,8 @@ def run_check(name: str, body: Callable[[], None]) -> Verdict:
     try:
         body()
     except NotImplementedError:
-        print(f"[ ] {name}: not attempted yet. Replace the placeholder (`None` or "
-              "`raise NotImplementedError`) with your code and run the cell again.")
+        print(f"[ ] {name}: not attempted yet. Replace `raise NotImplementedError()` (under "
+              "`# YOUR CODE HERE`) with your code and run the cell again.")
         return Verdict(False)
     except Wrong as e:
         print(f"[x] {name}: not yet. {e}")

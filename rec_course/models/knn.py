@@ -19,6 +19,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from rec_course.models.base import Recommender
+from rec_course.ranking import top_k
 
 
 def cosine_similarity(x: sp.csr_matrix, shrinkage: float = 0.0) -> np.ndarray:
@@ -49,7 +50,7 @@ def keep_top_neighbors(sim: np.ndarray, num_neighbors: int) -> np.ndarray:
     m = sim.shape[0]
     if num_neighbors >= m - 1:
         return sim
-    cut = np.argpartition(-sim, num_neighbors - 1, axis=0)[:num_neighbors]  # (nn, m)
+    cut = top_k(sim.T, num_neighbors).T      # (nn, m); ties: the lower index, everywhere
     out = np.zeros_like(sim)
     cols = np.broadcast_to(np.arange(m), cut.shape)
     out[cut, cols] = sim[cut, cols]
@@ -133,6 +134,7 @@ class UserKNN(_Neighborhood):
         denom = norms_x[:, None] * norms_u[None, :] + self.shrinkage
         sim = np.divide(dots, denom, out=np.zeros_like(dots), where=denom > 0)
         k = min(self.num_neighbors, sim.shape[1])
-        cut = np.argpartition(-sim, k - 1, axis=1)[:, k:]
-        np.put_along_axis(sim, cut, 0.0, axis=1)
+        keep = np.zeros(sim.shape, dtype=bool)
+        np.put_along_axis(keep, top_k(sim, k), True, axis=1)
+        sim[~keep] = 0.0
         return np.asarray(sim @ seen, dtype=np.float32)

@@ -143,6 +143,11 @@ class NCF(KerasRecommender):
             to initialise from (their fit time is not in ``train_seconds``; add it).
         alpha: with ``pretrained``, the weight of the GMF output layer in NeuMF's
             (1 - alpha for the MLP's), in [0, 1]; the paper uses 0.5.
+        jit_compile, steps_per_execution: XLA for the training step and 128 steps per call
+            into TensorFlow, the defaults here: on a 2-core CPU, XLA trains GMF about 35%
+            and the 256-128-64 tower about 25% faster per epoch, and 128 steps per call
+            (instead of 32) GMF another 20% (``make benchmark-training``); the numbers are
+            the same run to run, and the same for any ``steps_per_execution``.
     """
 
     def __init__(self, kind: str = "neumf", embedding_dim: int = 16,
@@ -150,6 +155,7 @@ class NCF(KerasRecommender):
                  num_negatives: int = 4, learning_rate: float = 1e-3, epochs: int = 20,
                  batch_size: int = 1024, patience: int | None = 3, eval_every: int = 1,
                  pretrained: tuple["NCF", "NCF"] | None = None, alpha: float = 0.5,
+                 jit_compile: bool | str = True, steps_per_execution: int = 128,
                  seed: int = 0, **training):
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
@@ -160,7 +166,8 @@ class NCF(KerasRecommender):
         if not 0.0 <= alpha <= 1.0:
             raise ValueError(f"alpha must be in [0, 1], got {alpha}")
         super().__init__(learning_rate=learning_rate, epochs=epochs, batch_size=batch_size,
-                         patience=patience, eval_every=eval_every, seed=seed, **training)
+                         patience=patience, eval_every=eval_every, jit_compile=jit_compile,
+                         steps_per_execution=steps_per_execution, seed=seed, **training)
         self.kind, self.embedding_dim, self.mlp_layers, self.l2 = kind, embedding_dim, mlp_layers, l2
         self.num_negatives, self.pretrained, self.alpha = num_negatives, pretrained, alpha
 
