@@ -9,8 +9,9 @@ every cell even after an error, as ``nbgrader autograde`` runs it. Each exercise
 cell (nbgrader metadata ``grade: true``: the cell that calls the checker) earns its points
 when it runs without an error and writes nothing to stderr, and nothing otherwise: the
 rule nbgrader applies, so both give the same points. The test cells are first reset to
-the course's own version (``notebooks/NAME`` beside this package, when it is there), as
-nbgrader resets them, so an edited test cannot pass. Written answers (markdown answer
+the course's own version (the notebook of ``notebooks/`` beside this package with the same
+exercises, whatever the copy is called), as nbgrader resets them, so an edited test
+cannot pass. Written answers (markdown answer
 cells) are listed with their points, to be graded by hand.
 
 The table shows, per exercise, the points, passed or failed, and the checker's message;
@@ -160,7 +161,10 @@ def marks(nb) -> tuple[list[Mark], list[str]]:
     result, others = [], []
     for index, cell in enumerate(nb.cells):
         meta = _meta(cell)
-        if is_test(cell):
+        if is_test(cell) and cell.get("execution_count") is None:
+            result.append(Mark(meta["grade_id"], float(meta["points"]), 0.0,
+                               "not run: run the notebook (or grade without --no-run)"))
+        elif is_test(cell):
             score = cell_score(cell)
             result.append(Mark(meta["grade_id"], float(meta["points"]), score, message(cell)))
         elif is_written_answer(cell):
@@ -174,13 +178,28 @@ def marks(nb) -> tuple[list[Mark], list[str]]:
     return result, others
 
 
+def course_notebook(nb, path: Path) -> Path | None:
+    """The course's student notebook with the same exercises: ``notebooks/NAME``, else the
+    one whose number the grade ids name (``nb03-...`` -> ``notebooks/03_*.ipynb``), so
+    that a renamed copy is reset too; None when there is none."""
+    folder = COURSE_ROOT / "notebooks"
+    candidates = [folder / path.name]
+    ids = [_meta(c).get("grade_id", "") for c in nb.cells if is_test(c)]
+    numbers = {i[2:4] for i in ids if i.startswith("nb") and i[2:4].isdigit()}
+    if len(numbers) == 1:
+        candidates += sorted(folder.glob(f"{numbers.pop()}_*.ipynb"))
+    for candidate in candidates:
+        if candidate.exists():  # path itself: resetting from it changes nothing
+            return candidate
+    return None
+
+
 def grade(path: Path, *, quick: bool = True, timeout: int = 1800, run: bool = True,
           reference: Path | None = None) -> tuple[list[Mark], list[str], nbformat.NotebookNode]:
     """Grade the notebook at ``path``: ``(marks, failures outside exercises, executed nb)``.
 
     ``run=False`` grades the outputs the notebook already holds. ``reference``: the
-    notebook whose test cells are authoritative (default: ``notebooks/NAME`` of the
-    course, when it exists and is not ``path`` itself).
+    notebook whose test cells are authoritative (default: :func:`course_notebook`).
     """
     path = Path(path)
     if not path.exists():
@@ -193,8 +212,11 @@ def grade(path: Path, *, quick: bool = True, timeout: int = 1800, run: bool = Tr
         raise ValueError(f"{path} has no exercises (no nbgrader test or answer cells): is it "
                          "a course notebook from notebooks/ or solutions/?")
     if reference is None:
-        candidate = COURSE_ROOT / "notebooks" / path.name
-        reference = candidate if candidate.exists() and candidate.resolve() != path.resolve() else None
+        reference = course_notebook(nb, path)
+        if reference is None:
+            print("no course notebook with these exercises beside this package: the test "
+                  "cells are graded as written (--reference NOTEBOOK to reset them)",
+                  file=sys.stderr)
     nb = copy.deepcopy(nb)
     changed = reset_tests(nb, reference)
     if changed:

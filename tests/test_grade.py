@@ -102,15 +102,18 @@ def test_edited_tests_are_reset_to_the_reference(tmp_path):
 
 
 def test_main_prints_the_table_and_writes_json(tmp_path, capsys):
-    path = _notebook(tmp_path / "done.ipynb", [
-        _test("print('[ok] a: correct.')", "ex1-test", 1,
-              [new_output("stream", text="[ok] a: correct.\n")])])
+    done = _test("print('[ok] a: correct.')", "ex1-test", 1,
+                 [new_output("stream", text="[ok] a: correct.\n")])
+    done.execution_count = 1
+    path = _notebook(tmp_path / "done.ipynb", [done, _test("x = 1", "ex2-test", 1)])
     out = tmp_path / "marks.json"
     assert grade.main([str(path), "--no-run", "--json", str(out)]) == 0
-    assert "total: 1 / 1 points auto-graded" in capsys.readouterr().out
-    assert json.loads(out.read_text()) == [{"grade_id": "ex1-test", "points": 1.0,
-                                            "score": 1.0, "message": "[ok] a: correct.",
-                                            "passed": True}]
+    assert "total: 1 / 2 points auto-graded" in capsys.readouterr().out
+    assert json.loads(out.read_text()) == [
+        {"grade_id": "ex1-test", "points": 1.0, "score": 1.0, "message": "[ok] a: correct.",
+         "passed": True},
+        {"grade_id": "ex2-test", "points": 1.0, "score": 0.0, "passed": False,
+         "message": "not run: run the notebook (or grade without --no-run)"}]
 
 
 def test_bad_input_gets_a_clear_error(tmp_path, capsys):
@@ -123,3 +126,17 @@ def test_bad_input_gets_a_clear_error(tmp_path, capsys):
     plain = _notebook(tmp_path / "plain.ipynb", [new_code_cell("x = 1")])
     with pytest.raises(ValueError, match="has no exercises"):
         grade.grade(plain)
+
+
+def test_a_renamed_copy_of_a_course_notebook_is_reset_to_the_course_tests(tmp_path):
+    from rec_course.config import REPO_ROOT
+
+    course = nbformat.read(REPO_ROOT / "notebooks" / "00_setup_and_tour.ipynb", as_version=4)
+    for cell in course.cells:
+        if grade.is_test(cell):
+            cell.source = "assert True  # edited"
+    mine = tmp_path / "my_copy.ipynb"
+    nbformat.write(course, mine)
+    assert grade.course_notebook(course, mine) == REPO_ROOT / "notebooks" / "00_setup_and_tour.ipynb"
+    _, _, nb = grade.grade(mine, run=False)
+    assert all("ex.check_" in c.source for c in nb.cells if grade.is_test(c))
