@@ -27,7 +27,6 @@ import copy
 import json
 import os
 import sys
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -126,34 +125,18 @@ def reset_tests(nb, reference: Path | None) -> int:
 
 def execute(nb, path: Path, quick: bool, timeout: int) -> float:
     """Run every cell (errors do not stop the run) in a fresh kernel; returns seconds."""
-    from nbclient import NotebookClient
+    from rec_course.runner import execute_notebook
 
     env_before = os.environ.get("REC_COURSE_QUICK")
     os.environ["REC_COURSE_QUICK"] = "1" if quick else "0"  # the kernel inherits it
-    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-    ordinal = {index: n for n, index in enumerate(code, 1)}
-    start = cell_start = time.monotonic()
-
-    def started(cell_index: int, **_) -> None:
-        nonlocal cell_start
-        cell_start = time.monotonic()
-
-    def finished(cell_index: int, **_) -> None:
-        took = time.monotonic() - cell_start
-        if took >= SLOW_CELL_S:
-            print(f"  code cell {ordinal[cell_index]}/{len(code)}: {took:.0f} s "
-                  f"(so far {time.monotonic() - start:.0f} s)", file=sys.stderr, flush=True)
-
     try:
-        NotebookClient(nb, timeout=timeout, allow_errors=True, kernel_name="python3",
-                       on_cell_start=started, on_cell_executed=finished,
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        return execute_notebook(nb, path.parent, timeout=timeout, allow_errors=True,
+                                slow_s=SLOW_CELL_S, stream=sys.stderr)
     finally:
         if env_before is None:
             os.environ.pop("REC_COURSE_QUICK", None)
         else:
             os.environ["REC_COURSE_QUICK"] = env_before
-    return time.monotonic() - start
 
 
 def marks(nb) -> tuple[list[Mark], list[str]]:

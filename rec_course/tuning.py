@@ -171,9 +171,7 @@ def cheapest_within(searches: list[SearchResult], tolerance: float,
     metric = searches[0].metric
     if any(s.metric != metric for s in searches):
         raise ValueError("the searches rank by different metrics")
-    if any(len(s.models) != len(s.candidates) for s in searches):
-        raise ValueError("cheapest_within needs grid_search(..., keep_all=True)")
-    if any(len(s.values) != len(s.candidates) for s in searches):
+    if any(not len(s.models) == len(s.values) == len(s.candidates) for s in searches):
         raise ValueError("cheapest_within needs grid_search(..., keep_all=True)")
     lower = metric == "rmse"
     pool = [c for s in searches for c in zip(s.candidates, s.models, s.values)]

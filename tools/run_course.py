@@ -24,11 +24,11 @@ import time
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 from rec_course import config
 from rec_course.results import atomic_write_text
+from rec_course.runner import execute_notebook
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import assignments  # noqa: E402
@@ -53,25 +53,7 @@ def record_time(path: Path, name: str, seconds: float) -> None:
 def execute(path: Path, timeout: int) -> float:
     """Run the notebook at ``path`` in place (kernel cwd: its folder); returns seconds."""
     nb = nbformat.read(path, as_version=4)
-    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-    ordinal = {cell_index: n for n, cell_index in enumerate(code, 1)}
-    start = cell_start = time.monotonic()
-
-    def started(cell_index: int, **_) -> None:
-        nonlocal cell_start
-        cell_start = time.monotonic()
-
-    def finished(cell_index: int, **_) -> None:
-        took = time.monotonic() - cell_start
-        if took >= SLOW_CELL_S:
-            print(f"    code cell {ordinal[cell_index]}/{len(code)}: {took:.0f} s "
-                  f"(notebook so far {time.monotonic() - start:.0f} s)", flush=True)
-
-    client = NotebookClient(nb, timeout=timeout, on_cell_start=started,
-                            on_cell_executed=finished,
-                            resources={"metadata": {"path": str(path.parent)}})
-    client.execute()
-    seconds = time.monotonic() - start
+    seconds = execute_notebook(nb, path.parent, timeout=timeout, slow_s=SLOW_CELL_S)
     assignments.write_atomic(nb, path)
     return seconds
 
