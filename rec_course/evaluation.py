@@ -291,7 +291,7 @@ def evaluate_pointwise(y_true, y_score, *, from_logits: bool = False) -> pd.Data
     y_score = np.asarray(y_score, dtype=np.float64).ravel()
     if y_true.size and not np.isin(y_true, (0.0, 1.0)).all():
         raise ValueError("y_true must hold 0/1 labels")
-    prob = 1.0 / (1.0 + np.exp(-y_score)) if from_logits else y_score
+    prob = M.sigmoid(y_score) if from_logits else y_score
     return pd.DataFrame([{"auc": M.auc(y_true, prob), "log_loss": M.log_loss(y_true, prob),
                           "examples": int(y_true.size), "positive_rate": float(y_true.mean())}])
 

@@ -178,6 +178,13 @@ def mae(y_true, y_pred) -> float:
     return float(np.mean(np.abs(y_true - y_pred)))
 
 
+def sigmoid(z) -> np.ndarray:
+    """1 / (1 + exp(-z)) elementwise, float64, without overflow for large |z|."""
+    z = np.asarray(z, dtype=np.float64)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
 def auc(y_true, y_score) -> float:
     """ROC AUC from ranks (ties get their average rank): P(score_pos > score_neg)."""
     y_true, y_score = _pair(y_true, y_score, "auc")

@@ -15,13 +15,13 @@ from rec_course.data.preprocessing import (
 from rec_course.data.sampling import sample_negatives
 from rec_course.data.sparse import interaction_matrix
 from rec_course.data.splits import (
-    leave_last_out, stratified_split, temporal_split, train_validation_split,
+    ColdStartSplit, cold_start_split, leave_last_out, stratified_split, temporal_split, train_validation_split,
 )
 from rec_course.data.synthetic import make_synthetic, make_synthetic_features
 from rec_course.schema import ITEM_ID, RATING, TIMESTAMP, USER_ID
 
 __all__ = [
-    "GENRES", "ITEM_ID", "explore", "ML_100K", "RATING", "TIMESTAMP", "USER_ID", "CorruptDataError",
+    "GENRES", "ITEM_ID", "ColdStartSplit", "cold_start_split", "explore", "ML_100K", "RATING", "TIMESTAMP", "USER_ID", "CorruptDataError",
     "DataUnavailableError", "IdMap", "MovieLens", "dataset_stats", "index_ids",
     "interaction_matrix", "k_core", "leave_last_out", "load_movielens_100k",
     "make_synthetic", "make_synthetic_features", "ratings_sha256", "sample_negatives", "stratified_split",

@@ -5,12 +5,16 @@
   stratifies per item (``by="item"``), so say which one when numbers are compared.
 - :func:`leave_last_out`: each user's last ``n`` interactions by time (sequences).
 - :func:`temporal_split`: one global time cut-off; the test is entirely in the future.
+- :func:`cold_start_split`: a fraction of users and of items held out entirely (no row
+  in train), for models that must score users and items they never saw.
 
 A validation split for tuning is carved from *train* with the same functions
 (:func:`train_validation_split`): never tune on test.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -78,6 +82,44 @@ def temporal_split(df: pd.DataFrame, test_size: float = 0.25
     ordered = df.sort_values([TIMESTAMP, USER_ID, ITEM_ID], kind="stable")
     cut = int(round(len(ordered) * (1.0 - test_size)))
     return ordered.iloc[:cut].reset_index(drop=True), ordered.iloc[cut:].reset_index(drop=True)
+
+
+class ColdStartSplit(NamedTuple):
+    """The parts of :func:`cold_start_split` (indexed interactions, original row order)."""
+
+    warm: pd.DataFrame        # neither the user nor the item is held out: train on this
+    cold_users: pd.DataFrame  # held-out users x warm items
+    cold_items: pd.DataFrame  # warm users x held-out items
+    both_cold: pd.DataFrame   # held-out users x held-out items (usually left out)
+    users: np.ndarray         # (n_cold_users,) held-out user ids, sorted
+    items: np.ndarray         # (n_cold_items,) held-out item ids, sorted
+
+
+def cold_start_split(df: pd.DataFrame, *, user_fraction: float = 0.1,
+                     item_fraction: float = 0.1, seed: int = 42) -> ColdStartSplit:
+    """Hold out ``user_fraction`` of the users and ``item_fraction`` of the items
+    entirely, drawn uniformly at random with ``seed``.
+
+    Every interaction lands in exactly one part: ``warm`` (train on it; no held-out user
+    or item appears there), ``cold_users``, ``cold_items`` or ``both_cold``.
+    """
+    validate_interactions(df)
+    for name, fraction in (("user_fraction", user_fraction), ("item_fraction", item_fraction)):
+        if not 0.0 < fraction < 1.0:
+            raise ValueError(f"{name} must be in (0, 1), got {fraction!r}")
+    rng = np.random.default_rng(seed)
+    all_users, all_items = np.unique(df[USER_ID]), np.unique(df[ITEM_ID])
+    users = np.sort(rng.choice(all_users, max(1, round(user_fraction * len(all_users))),
+                               replace=False))
+    items = np.sort(rng.choice(all_items, max(1, round(item_fraction * len(all_items))),
+                               replace=False))
+    cold_u, cold_i = df[USER_ID].isin(users).to_numpy(), df[ITEM_ID].isin(items).to_numpy()
+    part = lambda mask: df[mask].reset_index(drop=True)
+    split = ColdStartSplit(part(~cold_u & ~cold_i), part(cold_u & ~cold_i),
+                           part(~cold_u & cold_i), part(cold_u & cold_i), users, items)
+    if split.warm.empty:
+        raise ValueError("no interaction is left for training: lower the fractions")
+    return split
 
 
 def train_validation_split(train: pd.DataFrame, valid_size: float = 0.1, *,

@@ -6,8 +6,8 @@ bucket, occupation), more for multi-valued ones (an item's genres), padded with
 :data:`PAD`. Index :data:`OOV` is the out-of-vocabulary bucket: a value never seen in
 train (a new user's id, a test-only zip prefix) lands there. Vocabularies come from the
 train split only, through Keras preprocessing layers (``StringLookup`` for ids and
-categories, ``Discretization`` for age and release year). *Crosses* pair a user field
-with an item field (occupation x genre); the models hash them inside the graph with
+categories, ``Discretization`` for age and release year). *Crosses* pair two fields
+(occupation x genre, item x gender); the models hash them inside the graph with
 ``keras.layers.HashedCrossing``.
 """
 
@@ -36,7 +36,8 @@ ITEM_COLUMNS = (ITEM_ID, "year", "genres")
 @dataclass(frozen=True)
 class Field:
     """One categorical feature: ``vocab_size`` indices (PAD and OOV included), ``length``
-    values per row, of the user (``side="user"``) or of the item."""
+    values per row, of the user (``side="user"``) or of the item. ``vocabulary[i - 2]``
+    is the value (or bucket, e.g. ``"25-34"``) that index ``i`` stands for."""
 
     name: str
     side: str
@@ -47,11 +48,12 @@ class Field:
 
 @dataclass(frozen=True)
 class Cross:
-    """A hashed cross of a user field and an item field into ``bins`` buckets."""
+    """A hashed cross of two fields (``first`` x ``second``, e.g. occupation x genres)
+    into ``bins`` buckets; at most one of the two may be multi-valued."""
 
     name: str
-    user_field: str
-    item_field: str
+    first: str
+    second: str
     bins: int
 
 
@@ -72,6 +74,13 @@ def _bucketize(values: np.ndarray, boundaries) -> np.ndarray:
     missing = np.isnan(values)
     out = np.asarray(layer(np.where(missing, 0.0, values).astype(np.float32)), np.int32) + 2
     return np.where(missing, OOV, out).astype(np.int32)
+
+
+def bucket_labels(boundaries) -> tuple[str, ...]:
+    """Names of the buckets of ``Discretization(boundaries)``: ``("<18", "18-24", ...,
+    "56+")`` for integer boundaries."""
+    b = [int(x) for x in boundaries]
+    return (f"<{b[0]}",) + tuple(f"{lo}-{hi - 1}" for lo, hi in zip(b, b[1:])) + (f"{b[-1]}+",)
 
 
 def _check_columns(frame: pd.DataFrame, columns, name: str) -> None:
@@ -112,7 +121,8 @@ class FeatureSpec:
             ids: the :class:`~rec_course.data.IdMap` that indexed ``train``.
             zip_digits: leading characters of the zip code kept.
             cross_bins: buckets of each hashed cross.
-            crosses: (user field, item field) pairs to cross.
+            crosses: pairs of fields to cross (any two fields, at most one of them
+                multi-valued).
         """
         _check_columns(users, USER_COLUMNS, "users")
         _check_columns(items, ITEM_COLUMNS, "items")
@@ -139,14 +149,16 @@ class FeatureSpec:
             user_table[name] = _lookup(values, vocab)[:, None]
             fields.append(Field(name, "user", len(vocab) + 2, 1, tuple(vocab)))
         user_table["age"] = _bucketize(u["age"].to_numpy(np.float64), AGE_BOUNDARIES)[:, None]
-        fields.append(Field("age", "user", len(AGE_BOUNDARIES) + 3, 1))
+        fields.append(Field("age", "user", len(AGE_BOUNDARIES) + 3, 1,
+                            bucket_labels(AGE_BOUNDARIES)))
         item_values = np.arange(ids.num_items).astype(str)
         vocab = np.unique(item_values[train_items])
         item_table["item"] = _lookup(item_values, vocab)[:, None]
         fields.append(Field("item", "item", len(vocab) + 2, 1, tuple(vocab)))
         years = pd.to_numeric(it["year"], errors="coerce").astype("float64").to_numpy()
         item_table["year"] = _bucketize(years, YEAR_BOUNDARIES)[:, None]
-        fields.append(Field("year", "item", len(YEAR_BOUNDARIES) + 3, 1))
+        fields.append(Field("year", "item", len(YEAR_BOUNDARIES) + 3, 1,
+                            bucket_labels(YEAR_BOUNDARIES)))
         genre_lists = [list(g) if isinstance(g, (list, tuple, np.ndarray)) else []
                        for g in it["genres"]]
         length = max(1, max(len(g) for g in genre_lists))
@@ -154,12 +166,19 @@ class FeatureSpec:
         vocab = np.unique([g for i in train_items for g in genre_lists[i]])
         item_table["genres"] = _lookup(padded.astype(str), vocab)
         fields.append(Field("genres", "item", len(vocab) + 2, length, tuple(vocab)))
-        names = {f.name for f in fields}
+        if cross_bins <= 0:
+            raise ValueError(f"cross_bins must be positive, got {cross_bins}")
+        by_name = {f.name: f for f in fields}
         cross_list = []
         for a, b in crosses:
             for name in (a, b):
-                if name not in names:
-                    raise KeyError(f"unknown feature {name!r} in a cross; fields: {sorted(names)}")
+                if name not in by_name:
+                    raise KeyError(f"unknown feature {name!r} in a cross; fields: "
+                                   f"{sorted(by_name)}")
+            if a == b:
+                raise ValueError(f"a cross needs two different fields, got {a!r} twice")
+            if by_name[a].length > 1 and by_name[b].length > 1:
+                raise ValueError(f"cannot cross two multi-valued fields ({a!r} x {b!r})")
             cross_list.append(Cross(f"{a}_x_{b}", a, b, cross_bins))
         return cls(fields, cross_list, user_table, item_table)
 
@@ -184,8 +203,8 @@ class FeatureSpec:
         for name in names:
             self.field(name)
         keep = [f for f in self.fields if f.name not in names]
-        crosses = [c for c in self.crosses if c.user_field not in names
-                   and c.item_field not in names]
+        crosses = [c for c in self.crosses if c.first not in names
+                   and c.second not in names]
         return FeatureSpec(keep, crosses,
                            {k: v for k, v in self.user_table.items() if k not in names},
                            {k: v for k, v in self.item_table.items() if k not in names})
@@ -195,6 +214,11 @@ class FeatureSpec:
         for name in names:
             self.field(name)
         return self.without(*[f.name for f in self.fields if f.name not in names])
+
+    def labels(self, name: str) -> list[str]:
+        """Readable value of every index of field ``name``: ``["PAD", "OOV", value, ...]``."""
+        f = self.field(name)
+        return ["PAD", "OOV"] + [str(v) for v in f.vocabulary]
 
     def table(self, name: str) -> np.ndarray:
         """(num_users or num_items, length) indices of field ``name``."""

@@ -9,6 +9,9 @@ U (d x r), V (r x d): the low-rank variant of the paper.
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
+
 import keras
 import keras_rs
 from keras import layers, ops
@@ -75,3 +78,31 @@ class DCN(FeatureRecommender):
     def build_model(self) -> keras.Model:
         return DCNModel(self.lookup(), self.embedding_dim, self.num_cross, self.projection_dim,
                         self.hidden, self.structure, self.l2, self.dropout, self.seed)
+
+
+def cross_matrix(recommender, layer: int = 0) -> pd.DataFrame:
+    """Which field pairs a cross layer mixes: the Frobenius norm of each (field, field)
+    block of its weight matrix W (the heat map of the DCN-v2 paper, figure 6).
+
+    Args:
+        recommender: a fitted :class:`DCN`.
+        layer: which FeatureCross layer (0 = the first).
+
+    Returns:
+        (F, F) DataFrame indexed by field name: row f, column g is ||W[f, g]||, the
+        weight with which field g of the layer's input enters the cross term multiplied
+        by field f of x0.
+    """
+    model = getattr(recommender, "model", None)
+    if model is None or not hasattr(model, "cross"):
+        raise TypeError("cross_matrix needs a fitted DCN")
+    if not 0 <= layer < len(model.cross):
+        raise ValueError(f"layer must be in 0..{len(model.cross) - 1}, got {layer}")
+    cross = model.cross[layer]
+    kernel = np.asarray(cross.dense.kernel)               # x @ kernel: (D_in, D_out)
+    if cross.projection_dim is not None:                  # low rank: x @ U @ V
+        kernel = np.asarray(cross.down_proj_dense.kernel) @ kernel
+    names = list(model.embed.embeddings)
+    f, d = len(names), kernel.shape[0] // len(names)
+    w = kernel.T.reshape(f, d, f, d)                       # W[out field, ., in field, .]
+    return pd.DataFrame(np.sqrt((w ** 2).sum(axis=(1, 3))), index=names, columns=names)

@@ -31,7 +31,8 @@ class DeepFMModel(keras.Model):
     learns every pairwise interaction from the field embeddings.
 
     Args:
-        lookup: the FeatureLookup; embedding_dim, hidden, l2, dropout, seed: as named.
+        lookup: the FeatureLookup; embedding_dim, hidden, dropout, seed: as named.
+        l2: L2 on the looked-up embeddings and first-order weights.
         use_deep: False gives a plain factorization machine.
     """
 
@@ -41,7 +42,7 @@ class DeepFMModel(keras.Model):
         super().__init__(**kwargs)
         self.lookup, self.use_deep = lookup, use_deep
         sizes = field_sizes(lookup.spec, crosses=False)
-        self.first = FieldEmbedding(sizes, 1, 0.0, seed, stddev=0.0)
+        self.first = FieldEmbedding(sizes, 1, l2, seed, stddev=0.0)
         self.bias = self.add_weight(name="bias", shape=(), initializer="zeros")
         self.embed = FieldEmbedding(sizes, embedding_dim, l2, seed + 10)
         if use_deep:

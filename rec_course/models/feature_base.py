@@ -16,9 +16,10 @@ import keras
 from keras import layers, ops
 
 from rec_course.data.sampling import sample_negatives
+from rec_course.metrics import sigmoid
 from rec_course.features.spec import OOV, PAD, FeatureSpec
 from rec_course.models.training import KerasRecommender, interactions
-from rec_course.schema import ITEM_ID, RATING, USER_ID
+from rec_course.schema import ITEM_ID, LABEL, RATING, USER_ID
 
 
 class FeatureLookup(layers.Layer):
@@ -42,7 +43,7 @@ class FeatureLookup(layers.Layer):
             self.tables[f.name] = self.add_weight(
                 name=f"table_{f.name}", shape=table.shape, dtype="int32", trainable=False,
                 initializer=keras.initializers.Constant(table))
-        self.hashers = {c.name: layers.HashedCrossing(num_bins=c.bins - 1)
+        self.hashers = {c.name: layers.HashedCrossing(num_bins=c.bins)
                         for c in spec.crosses}
         self.sampler = keras.random.SeedGenerator(seed)
 
@@ -58,14 +59,21 @@ class FeatureLookup(layers.Layer):
                     drop = keras.random.uniform(ops.shape(out[name]), seed=self.sampler)
                     out[name] = ops.where(drop < self.id_dropout, OOV, out[name])
         for c in self.spec.crosses:
-            a, b = out[c.user_field], out[c.item_field]  # (batch, la), (batch, lb)
+            a, b = out[c.first], out[c.second]  # (batch, la), (batch, lb): one of them 1
             length = max(a.shape[-1], b.shape[-1])
             a = ops.broadcast_to(a, (ops.shape(a)[0], length))
             b = ops.broadcast_to(b, (ops.shape(b)[0], length))
-            flat = self.hashers[c.name]((ops.reshape(a, (-1,)), ops.reshape(b, (-1,))))
-            crossed = ops.reshape(ops.cast(flat, "int32"), ops.shape(a)) + 1  # 0 stays PAD
-            out[c.name] = ops.where((a == PAD) | (b == PAD), PAD, crossed)
+            out[c.name] = ops.where((a == PAD) | (b == PAD), PAD,
+                                    self.cross_bucket(c.name, a, b))
         return out
+
+    def cross_bucket(self, name: str, a, b):
+        """Buckets 1..bins of cross ``name`` for index arrays ``a``, ``b`` of the same
+        shape (0 is left for padding)."""
+        shape = ops.shape(a)
+        flat = self.hashers[name]((ops.reshape(ops.cast(a, "int64"), (-1,)),
+                                   ops.reshape(ops.cast(b, "int64"), (-1,))))
+        return ops.reshape(ops.cast(flat, "int32"), shape) + 1
 
 
 class FieldEmbedding(layers.Layer):
@@ -75,7 +83,9 @@ class FieldEmbedding(layers.Layer):
     Args:
         sizes: ``{name: vocabulary size}``.
         dim: embedding size (``dim=1`` gives the per-feature weights of a linear model).
-        l2: L2 weight on the looked-up embeddings.
+        l2: L2 weight on the looked-up embeddings: ``l2`` times the sum over fields of
+            the batch mean of the field's squared norm (a multi-valued field: the mean
+            squared norm of its values, so each value is penalised, not only their mean).
         seed: initializer seed.
     """
 
@@ -95,9 +105,11 @@ class FieldEmbedding(layers.Layer):
             idx = features[name]                                  # (batch, length)
             vectors = layer(idx)                                  # (batch, length, dim)
             mask = ops.cast(ops.not_equal(idx, PAD), vectors.dtype)[..., None]
-            pooled = ops.sum(vectors * mask, axis=1) / ops.maximum(ops.sum(mask, axis=1), 1.0)
-            out[name] = pooled                                    # (batch, dim)
-            penalty = penalty + ops.mean(ops.sum(pooled * pooled, axis=-1))
+            count = ops.maximum(ops.sum(mask, axis=1), 1.0)       # (batch, 1)
+            out[name] = ops.sum(vectors * mask, axis=1) / count   # (batch, dim)
+            if self.l2:
+                squared = ops.sum(ops.square(vectors) * mask, axis=(1, 2)) / count[:, 0]
+                penalty = penalty + ops.mean(squared)
         if self.l2:
             self.add_loss(self.l2 * penalty)
         return out
@@ -131,23 +143,48 @@ class FeatureRecommender(KerasRecommender):
         spec: the :class:`~rec_course.features.FeatureSpec` (fitted on train).
         num_negatives, threshold: the click task.
         id_dropout: see :class:`FeatureLookup`.
+        validation: what early stopping watches on the ``valid`` split: ``"auc"`` (the
+            click task's AUC on :func:`~rec_course.features.click_examples` of valid, one
+            negative per positive, drawn once from items unobserved in train and valid)
+            or ``"ranking"`` (nDCG@k over the full catalogue, the course's top-k protocol).
         learning_rate, epochs, batch_size, patience, eval_every, seed and the rest: see
-            :class:`~rec_course.models.training.KerasRecommender` (validation: nDCG@k on
-            the validation interactions, every rating relevant, as in the course protocol).
+            :class:`~rec_course.models.training.KerasRecommender`.
+
+    After fit, besides ``model``, ``history`` and ``train_seconds``: ``valid_examples``
+    (the validation click examples, with ``validation="auc"``).
     """
 
     def __init__(self, spec: FeatureSpec, *, num_negatives: int = 1, threshold: float = 4.0,
-                 id_dropout: float = 0.0, learning_rate: float = 1e-3, epochs: int = 10,
-                 batch_size: int = 1024, patience: int | None = 2, eval_every: int = 1,
-                 seed: int = 0, **training):
+                 id_dropout: float = 0.0, validation: str = "auc",
+                 learning_rate: float = 1e-3, epochs: int = 30, batch_size: int = 1024,
+                 patience: int | None = 3, eval_every: int = 1, seed: int = 0, **training):
         if not isinstance(spec, FeatureSpec):
             raise TypeError(f"spec must be a FeatureSpec, got {type(spec).__name__}")
         if num_negatives <= 0 or not 0 <= id_dropout < 1:
             raise ValueError("need num_negatives > 0 and 0 <= id_dropout < 1")
+        if validation not in ("auc", "ranking"):
+            raise ValueError(f"validation must be 'auc' or 'ranking', got {validation!r}")
         super().__init__(learning_rate=learning_rate, epochs=epochs, batch_size=batch_size,
                          patience=patience, eval_every=eval_every, seed=seed, **training)
         self.spec, self.num_negatives, self.threshold = spec, num_negatives, threshold
-        self.id_dropout = id_dropout
+        self.id_dropout, self.validation = id_dropout, validation
+
+    @property
+    def val_metric(self) -> str:
+        return "val_auc" if self.validation == "auc" else super().val_metric
+
+    def _validator(self, train: pd.DataFrame, valid: pd.DataFrame):
+        if self.validation != "auc":
+            return super()._validator(train, valid)
+        from rec_course.features.spec import click_examples
+        from rec_course.metrics import auc
+
+        known = pd.concat([train[[USER_ID, ITEM_ID]], valid[[USER_ID, ITEM_ID]]])
+        self.valid_examples = click_examples(valid, known, self.num_items,
+                                             threshold=self.threshold, seed=self.seed + 70)
+        users, items = examples_frame(self.valid_examples)
+        labels = self.valid_examples[LABEL].to_numpy()
+        return lambda: auc(labels, self.logits(users, items))
 
     def prepare(self, train: pd.DataFrame) -> None:
         if (self.spec.num_users, self.spec.num_items) != (self.num_users, self.num_items):
@@ -184,9 +221,23 @@ class FeatureRecommender(KerasRecommender):
                for s in range(0, len(users), chunk)]
         return np.concatenate(out).astype(np.float32).reshape(-1)
 
-    def predict_proba(self, user_ids, item_ids) -> np.ndarray:
-        """Click probabilities (n,) of (user, item) pairs."""
-        return 1.0 / (1.0 + np.exp(-self.logits(user_ids, item_ids)))
+    def predict_proba(self, user_ids, item_ids, *, negatives_per_positive: float | None = None
+                      ) -> np.ndarray:
+        """Click probabilities (n,) of (user, item) pairs.
+
+        A model trained with ``num_negatives`` negatives per positive predicts for that
+        mix (a base rate of 1 / (1 + num_negatives)). ``negatives_per_positive`` says the
+        mix of the examples being scored (1 for balanced test examples): the logits are
+        shifted by log(num_negatives / negatives_per_positive), the prior correction, so
+        the probabilities (and the log loss) are calibrated for it. None: no shift.
+        """
+        z = self.logits(user_ids, item_ids).astype(np.float64)
+        if negatives_per_positive is not None:
+            if not negatives_per_positive > 0:
+                raise ValueError("negatives_per_positive must be positive, got "
+                                 f"{negatives_per_positive!r}")
+            z = z + np.log(self.num_negatives / negatives_per_positive)
+        return sigmoid(z)
 
     def score(self, user_ids: np.ndarray) -> np.ndarray:
         """Logits of every item: (len(user_ids), num_items)."""

@@ -8,6 +8,9 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
+
 import keras
 from keras import layers, ops
 
@@ -80,3 +83,36 @@ class WideAndDeep(FeatureRecommender):
     def build_model(self) -> keras.Model:
         return WideDeepModel(self.lookup(), self.kind, self.embedding_dim, self.hidden,
                              self.l2_wide, self.l2_deep, self.dropout, self.seed)
+
+
+def cross_weights(recommender, cross: str) -> pd.DataFrame:
+    """What the wide part memorized in one hashed cross: the weight of every value pair.
+
+    Args:
+        recommender: a fitted :class:`WideAndDeep` with a wide part.
+        cross: the cross's name (``"occupation_x_genres"``).
+
+    Returns:
+        One row per pair of known values (OOV and padding left out), largest weight
+        first: ``<first field>, <second field>, bucket, weight, pairs_in_bucket`` (pairs
+        that hash to the same bucket share its weight: a collision).
+    """
+    model = getattr(recommender, "model", None)
+    if model is None or not hasattr(model, "wide"):
+        raise TypeError("cross_weights needs a fitted WideAndDeep with a wide part "
+                        "(kind='wide' or 'wide_deep')")
+    spec = model.lookup.spec
+    by_name = {c.name: c for c in spec.crosses}
+    if cross not in by_name:
+        raise KeyError(f"unknown cross {cross!r}; crosses: {sorted(by_name)}")
+    c = by_name[cross]
+    first, second = spec.labels(c.first), spec.labels(c.second)
+    a, b = np.meshgrid(np.arange(2, len(first)), np.arange(2, len(second)), indexing="ij")
+    a, b = a.ravel().astype(np.int32), b.ravel().astype(np.int32)
+    buckets = np.asarray(model.lookup.cross_bucket(cross, a, b))
+    table = np.asarray(model.wide.embeddings[cross].embeddings)[:, 0]
+    shared = np.bincount(buckets, minlength=len(table))
+    out = pd.DataFrame({c.first: np.asarray(first)[a], c.second: np.asarray(second)[b],
+                        "bucket": buckets, "weight": table[buckets],
+                        "pairs_in_bucket": shared[buckets]})
+    return out.sort_values("weight", ascending=False, kind="stable").reset_index(drop=True)
