@@ -20,8 +20,9 @@ COURSE_MAP: list[dict[str, str]] = [
      "minutes": "60", "builds": "GMF, MLP, NeuMF vs a tuned dot product"},
     {"notebook": "05_autoencoders", "topic": "Autoencoders and EASE",
      "minutes": "75", "builds": "AutoRec, denoising AE, Mult-VAE, EASE"},
-    {"notebook": "06_wide_and_deep", "topic": "Wide & Deep and feature crosses",
-     "minutes": "60", "builds": "Wide&Deep, DCN (keras-rs FeatureCross)"},
+    {"notebook": "06_wide_and_deep", "topic": "Features, crosses and cold start",
+     "minutes": "75", "builds": "Keras feature preprocessing, Wide&Deep, DeepFM, DCN-v2 "
+                                "(keras-rs FeatureCross), cold start"},
     {"notebook": "07_attention", "topic": "Attention for recommendation",
      "minutes": "75", "builds": "DIN, SASRec"},
     {"notebook": "08_graph_neural_networks", "topic": "Graph neural networks",

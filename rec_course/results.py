@@ -184,6 +184,13 @@ def render_markdown(results_dir: str | os.PathLike | None = None) -> str:
     if rating_rows:
         parts += ["## Rating prediction (course)", "",
                   _table(["model", "source", "rmse", "mae", "train s"], rating_rows), ""]
+    click_rows = [[r["model"], f"course: {r['notebook']} ({r['protocol']})", _cell(r, "auc"),
+                   _cell(r, "log_loss"), r.get("train_seconds")]
+                  for _, r in course.iterrows() if pd.notna(r.get("auc", float("nan")))] \
+        if len(course) and "auc" in course.columns else []
+    if click_rows:
+        parts += ["## Click prediction (course)", "",
+                  _table(["model", "source", "auc", "log_loss", "train s"], click_rows), ""]
     parts += ["## Published numbers, each under its own protocol", "",
               "Measured by others under protocols that differ from the course's; compare "
               "with care (the protocol is named above each table).", ""]

@@ -256,3 +256,16 @@ def test_cold_start_split_holds_users_and_items_out():
     assert (again.users == split.users).all() and (again.items == split.items).all()
     with pytest.raises(ValueError, match="user_fraction"):
         data.cold_start_split(df, user_fraction=0.0)
+
+
+def test_click_examples_can_draw_negatives_from_candidates(planted):
+    train, _, _, _, ids = planted
+    known = data.interaction_matrix(train, ids.num_users, ids.num_items)
+    cold = np.arange(10, 30)
+    ex = features.click_examples(train, known, ids.num_items, num_negatives=2, seed=1,
+                                 candidates=cold)
+    neg = ex[ex.label == 0]
+    assert neg.item_id.isin(cold).all()
+    assert known[neg.user_id.to_numpy(), neg.item_id.to_numpy()].sum() == 0
+    with pytest.raises(ValueError, match="candidates"):
+        features.click_examples(train, known, ids.num_items, candidates=[ids.num_items])

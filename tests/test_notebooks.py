@@ -137,7 +137,7 @@ def _output_text(name: str) -> str:
 def test_results_match_the_committed_outputs(name):
     """results/<notebook>.json and the notebook's outputs come from the same full-mode run:
     a notebook that records results has a results file, and every recorded headline
-    number (nDCG@10, else RMSE) is printed in the committed outputs."""
+    number (nDCG@10, else RMSE, else AUC) is printed in the committed outputs."""
     source = "\n".join(c.source for c in nbformat.read(REPO_ROOT / "notebooks" / name,
                                                        as_version=4).cells)
     path = REPO_ROOT / "results" / name.replace(".ipynb", ".json")
@@ -146,7 +146,7 @@ def test_results_match_the_committed_outputs(name):
     assert path.exists(), f"run `make course`: {path.name} is missing"
     text = _output_text(name)
     for record in json.loads(path.read_text(encoding="utf-8")):
-        key = "ndcg@10" if "ndcg@10" in record["metrics"] else "rmse"
+        key = next(k for k in ("ndcg@10", "rmse", "auc") if k in record["metrics"])
         shown = f"{record['metrics'][key]:.4f}"
         assert shown in text or shown.rstrip("0") in text, (
             f"{record['model']} ({record['protocol']}): {key} {shown} in {path.name} is not "

@@ -115,3 +115,12 @@ def test_plot_history_draws_both_curves_with_a_legend():
     ax = viz.plot_history(history.drop(columns="val_rmse"), "val_rmse")
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["train loss"]
     plt.close(ax.figure)
+
+
+def test_results_md_has_a_click_table(tmp_path):
+    results.record("06_x", "DeepFM", {"auc": 0.9374, "auc_std": 0.0006, "log_loss": 0.3256},
+                   protocol="click", train_seconds=11.0, mode="full", results_dir=tmp_path)
+    text = results.write_results_md(tmp_path).read_text()
+    click = text.split("## Click prediction (course)", 1)[1].split("##")[0]
+    assert "| DeepFM | course: 06_x (click) | 0.9374 ± 0.0006 | 0.3256 |" in click
+    assert "Criteo display ads, random 90/10" in text and "0.8007" in text  # DeepFM paper

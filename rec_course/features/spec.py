@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from rec_course.data.sampling import sample_negatives
 from rec_course.data.sparse import interaction_matrix
@@ -238,8 +239,8 @@ class FeatureSpec:
 
 
 def click_examples(interactions: pd.DataFrame, known: "object", num_items: int, *,
-                   num_negatives: int = 1, threshold: float = 4.0, seed: int = 0
-                   ) -> pd.DataFrame:
+                   num_negatives: int = 1, threshold: float = 4.0, seed: int = 0,
+                   candidates: np.ndarray | None = None) -> pd.DataFrame:
     """Click-style examples: each rating >= ``threshold`` is a positive (label 1), paired
     with ``num_negatives`` sampled items the user has not interacted with (label 0).
 
@@ -248,6 +249,8 @@ def click_examples(interactions: pd.DataFrame, known: "object", num_items: int, 
         known: (num_users, num_items) CSR of every interaction that must not be sampled
             as a negative (e.g. train and test together), or a DataFrame to build it from.
         num_negatives: negatives per positive (uniform, the sampler of notebook 01).
+        candidates: optional item ids the negatives are drawn from (e.g. only the
+            held-out items of a cold-start split); default: every item.
 
     Returns:
         DataFrame ``user_id, item_id, label`` (positives first, then negatives).
@@ -261,6 +264,16 @@ def click_examples(interactions: pd.DataFrame, known: "object", num_items: int, 
     pos = interactions[interactions[RATING] >= threshold]
     if pos.empty:
         raise ValueError(f"no rating >= {threshold}: no positive examples")
+    if candidates is not None:  # every other item counts as known: it is never drawn
+        candidates = np.unique(np.asarray(candidates, dtype=np.int64))
+        if candidates.size == 0 or candidates.min() < 0 or candidates.max() >= num_items:
+            raise ValueError(f"candidates must be item ids in 0..{num_items - 1}")
+        others = np.setdiff1d(np.arange(num_items), candidates)
+        block = sp.csr_matrix((np.ones(known.shape[0] * others.size, np.float32),
+                               np.tile(others, known.shape[0]),
+                               np.arange(known.shape[0] + 1) * others.size),
+                              shape=known.shape)
+        known = ((sp.csr_matrix(known) != 0) + block).tocsr()
     users = pos[USER_ID].to_numpy()
     neg = sample_negatives(known, users, num_negatives, seed=seed)
     return pd.DataFrame({

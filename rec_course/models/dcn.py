@@ -76,7 +76,7 @@ class DCN(FeatureRecommender):
         self.hidden, self.structure, self.l2, self.dropout = tuple(hidden), structure, l2, dropout
 
     def build_model(self) -> keras.Model:
-        return DCNModel(self.lookup(), self.embedding_dim, self.num_cross, self.projection_dim,
+        return DCNModel(self.lookup(crosses=False), self.embedding_dim, self.num_cross, self.projection_dim,
                         self.hidden, self.structure, self.l2, self.dropout, self.seed)
 
 
@@ -102,7 +102,7 @@ def cross_matrix(recommender, layer: int = 0) -> pd.DataFrame:
     kernel = np.asarray(cross.dense.kernel)               # x @ kernel: (D_in, D_out)
     if cross.projection_dim is not None:                  # low rank: x @ U @ V
         kernel = np.asarray(cross.down_proj_dense.kernel) @ kernel
-    names = list(model.embed.embeddings)
+    names = model.embed.names
     f, d = len(names), kernel.shape[0] // len(names)
     w = kernel.T.reshape(f, d, f, d)                       # W[out field, ., in field, .]
     return pd.DataFrame(np.sqrt((w ** 2).sum(axis=(1, 3))), index=names, columns=names)

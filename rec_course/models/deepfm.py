@@ -73,5 +73,5 @@ class DeepFM(FeatureRecommender):
         self.dropout, self.use_deep = dropout, use_deep
 
     def build_model(self) -> keras.Model:
-        return DeepFMModel(self.lookup(), self.embedding_dim, self.hidden, self.l2,
+        return DeepFMModel(self.lookup(crosses=False), self.embedding_dim, self.hidden, self.l2,
                            self.dropout, self.use_deep, self.seed)

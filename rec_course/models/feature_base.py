@@ -32,10 +32,14 @@ class FeatureLookup(layers.Layer):
             probability, so the OOV embedding learns what an unknown user or item looks
             like (cold start).
         seed: seed of the id dropout.
+        crosses: False leaves the hashed crosses out (for models that do not use them).
     """
 
-    def __init__(self, spec: FeatureSpec, id_dropout: float = 0.0, seed: int = 0, **kwargs):
+    def __init__(self, spec: FeatureSpec, id_dropout: float = 0.0, seed: int = 0, *,
+                 crosses: bool = True, **kwargs):
         super().__init__(**kwargs)
+        if not crosses:  # a model that learns its own interactions needs no hashed crosses
+            spec = FeatureSpec(spec.fields, [], spec.user_table, spec.item_table)
         self.spec, self.id_dropout = spec, id_dropout
         self.tables = {}
         for f in spec.fields:
@@ -77,8 +81,13 @@ class FeatureLookup(layers.Layer):
 
 
 class FieldEmbedding(layers.Layer):
-    """One embedding table per field (and cross); a multi-valued field is the mean of its
+    """An embedding per field (and cross) value; a multi-valued field is the mean of its
     values' embeddings, padding ignored. Output: ``{name: (batch, dim)}``.
+
+    All fields share one ``keras.layers.Embedding`` table (``table``), each field owning
+    a block of rows from its offset: one lookup per batch instead of one per field, so
+    the training graph stays small and is built fast. :meth:`field_table` reads a
+    field's block.
 
     Args:
         sizes: ``{name: vocabulary size}``.
@@ -87,32 +96,48 @@ class FieldEmbedding(layers.Layer):
             the batch mean of the field's squared norm (a multi-valued field: the mean
             squared norm of its values, so each value is penalised, not only their mean).
         seed: initializer seed.
+        stddev: standard deviation of the initial values (0: all zeros).
     """
 
     def __init__(self, sizes: dict[str, int], dim: int, l2: float = 0.0, seed: int = 0,
                  stddev: float = 0.01, **kwargs):
         super().__init__(**kwargs)
+        if not sizes:
+            raise ValueError("FieldEmbedding needs at least one field")
         self.sizes, self.dim, self.l2 = dict(sizes), dim, l2
-        self.embeddings = {
-            name: layers.Embedding(size, dim, name=f"emb_{name}",
-                                   embeddings_initializer=keras.initializers.RandomNormal(
-                                       stddev=stddev, seed=seed + n))
-            for n, (name, size) in enumerate(self.sizes.items())}
+        self.names = list(self.sizes)
+        self.offsets = dict(zip(self.names, np.cumsum([0] + list(self.sizes.values()))[:-1]
+                                .tolist()))
+        self.table = layers.Embedding(
+            int(sum(self.sizes.values())), dim, name="emb",
+            embeddings_initializer=keras.initializers.RandomNormal(stddev=stddev, seed=seed))
 
     def call(self, features):
-        out, penalty = {}, 0.0
-        for name, layer in self.embeddings.items():
-            idx = features[name]                                  # (batch, length)
-            vectors = layer(idx)                                  # (batch, length, dim)
-            mask = ops.cast(ops.not_equal(idx, PAD), vectors.dtype)[..., None]
-            count = ops.maximum(ops.sum(mask, axis=1), 1.0)       # (batch, 1)
-            out[name] = ops.sum(vectors * mask, axis=1) / count   # (batch, dim)
+        parts = [ops.cast(features[n], "int32") for n in self.names]   # (batch, length_f)
+        lengths = [p.shape[-1] for p in parts]
+        idx = ops.concatenate([p + self.offsets[n] for n, p in zip(self.names, parts)],
+                              axis=1)                                   # (batch, L)
+        mask = ops.cast(ops.concatenate([ops.not_equal(p, PAD) for p in parts], axis=1),
+                        self.compute_dtype)[..., None]                  # (batch, L, 1)
+        vectors = self.table(idx) * mask                                # (batch, L, dim)
+        out, penalty, start = {}, 0.0, 0
+        for name, length in zip(self.names, lengths):
+            v, m = vectors[:, start:start + length], mask[:, start:start + length]
+            count = ops.maximum(ops.sum(m, axis=1), 1.0)                # (batch, 1)
+            out[name] = ops.sum(v, axis=1) / count if length > 1 else v[:, 0]
             if self.l2:
-                squared = ops.sum(ops.square(vectors) * mask, axis=(1, 2)) / count[:, 0]
-                penalty = penalty + ops.mean(squared)
+                penalty = penalty + ops.mean(ops.sum(ops.square(v), axis=(1, 2)) / count[:, 0])
+            start += length
         if self.l2:
             self.add_loss(self.l2 * penalty)
         return out
+
+    def field_table(self, name: str) -> np.ndarray:
+        """(size, dim) embeddings of every value of field ``name`` (row = index)."""
+        if name not in self.sizes:
+            raise KeyError(f"unknown field {name!r}; fields: {self.names}")
+        start = self.offsets[name]
+        return np.asarray(self.table.embeddings)[start:start + self.sizes[name]]
 
 
 def field_sizes(spec: FeatureSpec, *, crosses: bool = True) -> dict[str, int]:
@@ -199,8 +224,8 @@ class FeatureRecommender(KerasRecommender):
         self._all_users = np.concatenate([self._users, np.repeat(self._users, k)])
         self._labels = np.concatenate([np.ones(n), np.zeros(n * k)]).astype(np.float32)
 
-    def lookup(self) -> FeatureLookup:
-        return FeatureLookup(self.spec, self.id_dropout, self.seed + 50)
+    def lookup(self, crosses: bool = True) -> FeatureLookup:
+        return FeatureLookup(self.spec, self.id_dropout, self.seed + 50, crosses=crosses)
 
     def loss(self):
         return keras.losses.BinaryCrossentropy(from_logits=True)

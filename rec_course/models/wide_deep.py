@@ -81,7 +81,7 @@ class WideAndDeep(FeatureRecommender):
         self.l2_wide, self.l2_deep, self.dropout = l2_wide, l2_deep, dropout
 
     def build_model(self) -> keras.Model:
-        return WideDeepModel(self.lookup(), self.kind, self.embedding_dim, self.hidden,
+        return WideDeepModel(self.lookup(crosses=self.kind != "deep"), self.kind, self.embedding_dim, self.hidden,
                              self.l2_wide, self.l2_deep, self.dropout, self.seed)
 
 
@@ -110,7 +110,7 @@ def cross_weights(recommender, cross: str) -> pd.DataFrame:
     a, b = np.meshgrid(np.arange(2, len(first)), np.arange(2, len(second)), indexing="ij")
     a, b = a.ravel().astype(np.int32), b.ravel().astype(np.int32)
     buckets = np.asarray(model.lookup.cross_bucket(cross, a, b))
-    table = np.asarray(model.wide.embeddings[cross].embeddings)[:, 0]
+    table = model.wide.field_table(cross)[:, 0]
     shared = np.bincount(buckets, minlength=len(table))
     out = pd.DataFrame({c.first: np.asarray(first)[a], c.second: np.asarray(second)[b],
                         "bucket": buckets, "weight": table[buckets],
