@@ -154,6 +154,20 @@ def _filled(values) -> bool:
     return any(v is not None and not (isinstance(v, float) and math.isnan(v)) for v in values)
 
 
+def _metric_section(course: pd.DataFrame, title: str, key: str, other: str) -> list[str]:
+    """Lines of a "<title> (course)" table: every record that has metric ``key``, with
+    ``key``, ``other`` and the train seconds (no lines when no record has ``key``)."""
+    if not len(course) or key not in course.columns:
+        return []
+    rows = [[r["model"], f"course: {r['notebook']} ({r['protocol']})", _cell(r, key),
+             _cell(r, other), r.get("train_seconds")]
+            for _, r in course.iterrows() if pd.notna(r.get(key, float("nan")))]
+    if not rows:
+        return []
+    return [f"## {title} (course)", "",
+            _table(["model", "source", key, other, "train s"], rows), ""]
+
+
 def render_markdown(results_dir: str | os.PathLike | None = None) -> str:
     """The text of RESULTS.md: the course's rows by protocol, then the published rows in
     tables of their own (each under its own protocol), then the benchmarks."""
@@ -177,20 +191,9 @@ def render_markdown(results_dir: str | os.PathLike | None = None) -> str:
         if cols and rows:
             parts += [f"## Top-10 ranking, protocol `{protocol}`", "",
                       _table(["model", "source"] + cols + ["train s"], rows), ""]
-    rating_rows = [[r["model"], f"course: {r['notebook']} ({r['protocol']})", _cell(r, "rmse"),
-                    _cell(r, "mae"), r.get("train_seconds")]
-                   for _, r in course.iterrows() if pd.notna(r.get("rmse", float("nan")))] \
-        if len(course) and "rmse" in course.columns else []
-    if rating_rows:
-        parts += ["## Rating prediction (course)", "",
-                  _table(["model", "source", "rmse", "mae", "train s"], rating_rows), ""]
-    click_rows = [[r["model"], f"course: {r['notebook']} ({r['protocol']})", _cell(r, "auc"),
-                   _cell(r, "log_loss"), r.get("train_seconds")]
-                  for _, r in course.iterrows() if pd.notna(r.get("auc", float("nan")))] \
-        if len(course) and "auc" in course.columns else []
-    if click_rows:
-        parts += ["## Click prediction (course)", "",
-                  _table(["model", "source", "auc", "log_loss", "train s"], click_rows), ""]
+    for title, key, other in (("Rating prediction", "rmse", "mae"),
+                              ("Click prediction", "auc", "log_loss")):
+        parts += _metric_section(course, title, key, other)
     parts += ["## Published numbers, each under its own protocol", "",
               "Measured by others under protocols that differ from the course's; compare "
               "with care (the protocol is named above each table).", ""]
