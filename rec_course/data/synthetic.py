@@ -107,3 +107,46 @@ def make_synthetic_features(num_users: int = 200, num_items: int = 120,
             rows.append((u + 1, i + 1, 5.0 if liked else 1.0, int(rng.integers(0, 10**6))))
     ratings = pd.DataFrame(rows, columns=[USER_ID, ITEM_ID, RATING, TIMESTAMP])
     return ratings, users, items
+
+
+def make_synthetic_sequences(num_users: int = 300, num_items: int = 200,
+                             length: int = 30, follow: float = 0.8, seed: int = 0
+                             ) -> pd.DataFrame:
+    """Sequences whose next item depends on the *last* item only.
+
+    The items sit on a hidden cycle (a random permutation). Each user starts at a random
+    item and, at every step, moves to the successor of the current item on the cycle
+    with probability ``follow`` (when it is still unvisited), otherwise to a random
+    unvisited item. A user's set of items then says little about their next one (a
+    non-sequential model sees a scattered set), their last item says it all: a
+    sequential model should find the successor, popularity or matrix factorization
+    cannot.
+
+    Returns:
+        DataFrame (num_users * length, 4): user_id, item_id, rating (all 5.0), timestamp
+        (increasing along each user's walk), indexed ids from 0, rows in random order.
+    """
+    if min(num_users, num_items, length) <= 0:
+        raise ValueError("num_users, num_items and length must all be positive")
+    if length > num_items:
+        raise ValueError(f"length={length} exceeds num_items={num_items}")
+    if not 0 <= follow <= 1:
+        raise ValueError(f"follow must be in [0, 1], got {follow}")
+    rng = np.random.default_rng(seed)
+    cycle = rng.permutation(num_items)
+    successor = np.empty(num_items, np.int64)
+    successor[cycle] = np.roll(cycle, -1)
+    rows = []
+    for u in range(num_users):
+        visited = np.zeros(num_items, bool)
+        item = int(rng.integers(num_items))
+        for t in range(length):
+            if t:
+                nxt = int(successor[item])
+                if visited[nxt] or rng.random() >= follow:
+                    nxt = int(rng.choice(np.flatnonzero(~visited)))
+                item = nxt
+            visited[item] = True
+            rows.append((u, item, 5.0, 1_000_000_000 + 3600 * t + int(rng.integers(60))))
+    frame = pd.DataFrame(rows, columns=[USER_ID, ITEM_ID, RATING, TIMESTAMP])
+    return frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
