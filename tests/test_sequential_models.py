@@ -3,6 +3,7 @@ that a non-sequential model cannot, clear errors, determinism."""
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
 
@@ -166,3 +167,23 @@ def test_bad_hyperparameters(make, message):
 def test_unfitted_model_says_so():
     with pytest.raises(RuntimeError, match="not fitted"):
         sasrec.SASRec().score([0])
+
+
+def test_self_attention_equals_keras_multi_head_attention():
+    dim, heads = 8, 2
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(3, 5, dim)).astype(np.float32)
+    y = rng.normal(size=(3, 5, dim)).astype(np.float32)
+    mask = np.broadcast_to(sasrec.causal_mask(5), (3, 5, 5))
+    ours = sasrec.SelfAttention(dim, heads, seed=0)
+    out, weights = ours(x, y, mask)
+    keras_mha = keras.layers.MultiHeadAttention(heads, dim // heads)
+    keras_mha(x, y, attention_mask=mask)
+    per_head = lambda dense: [np.asarray(dense.kernel).reshape(dim, heads, dim // heads),
+                              np.asarray(dense.bias).reshape(heads, dim // heads)]
+    keras_mha.set_weights(per_head(ours.query) + per_head(ours.key) + per_head(ours.value)
+                          + [np.asarray(ours.output_dense.kernel).reshape(heads, dim // heads, dim),
+                             np.asarray(ours.output_dense.bias)])
+    theirs, their_weights = keras_mha(x, y, attention_mask=mask, return_attention_scores=True)
+    np.testing.assert_allclose(np.asarray(out), np.asarray(theirs), atol=1e-5)
+    np.testing.assert_allclose(np.asarray(weights), np.asarray(their_weights), atol=1e-6)
