@@ -193,10 +193,14 @@ class FeatureSpec:
 
     @property
     def num_users(self) -> int:
+        if not self.user_table:
+            raise ValueError("this spec has no user field: keep at least one (e.g. 'user')")
         return len(next(iter(self.user_table.values())))
 
     @property
     def num_items(self) -> int:
+        if not self.item_table:
+            raise ValueError("this spec has no item field: keep at least one (e.g. 'item')")
         return len(next(iter(self.item_table.values())))
 
     def without(self, *names: str) -> "FeatureSpec":
