@@ -51,6 +51,13 @@ def test_next_item_examples_cover_every_pair_once():
     assert inputs[0].tolist() == [6, 7, 8, 9] and targets[0].tolist() == [7, 8, 9, 10]  # latest
 
 
+def test_latest_only_keeps_each_users_most_recent_window():
+    seqs = [np.arange(10), np.array([3, 4])]
+    inputs, targets, owners = data.next_item_examples(seqs, 4, latest_only=True)
+    assert owners.tolist() == [0, 1]
+    assert targets[0].tolist() == [7, 8, 9, 10] and targets[1].tolist() == [0, 0, 0, 5]
+
+
 def test_next_item_examples_need_a_pair():
     with pytest.raises(ValueError, match="two or more"):
         data.next_item_examples([np.array([1]), np.array([], np.int64)], 5)

@@ -155,6 +155,7 @@ def test_with_history_moves_the_prediction_one_step(seq_split, sas):
 @pytest.mark.parametrize("make, message", [
     (lambda: sasrec.SASRec(loss="hinge"), "loss must be"),
     (lambda: sasrec.SASRec(max_len=0), "positive"),
+    (lambda: sasrec.SASRec(windows="some"), "windows"),
     (lambda: sasrec.SASRec(num_heads=0), "num_heads"),
     (lambda: gru4rec.GRU4Rec(dropout=1.0), "dropout"),
     (lambda: sasrec.SASRecBlock(30, num_heads=4), "divisible"),

@@ -134,28 +134,35 @@ class SequentialRecommender(KerasRecommender):
         max_len: positions the model reads (older items are dropped).
         embedding_dim: item and hidden dimension.
         loss: ``"softmax"`` (full cross-entropy) or ``"bce"`` (one sampled negative).
+        windows: ``"all"`` (every next-item pair of the history, cut into windows of
+            ``max_len``) or ``"latest"`` (each user's latest window only, the paper's
+            choice: on MovieLens-100K with max_len=50, 39k of the 98k pairs, epochs about
+            2.5x faster).
         learning_rate, epochs, batch_size, patience and the rest: see
             :class:`~rec_course.models.training.KerasRecommender`.
     """
 
     def __init__(self, *, max_len: int = 50, embedding_dim: int = 64, loss: str = "softmax",
-                 learning_rate: float = 1e-3, epochs: int = 100, batch_size: int = 128,
+                 windows: str = "all", learning_rate: float = 1e-3, epochs: int = 100, batch_size: int = 128,
                  patience: int | None = 5, seed: int = 0, **training):
         if max_len <= 0 or embedding_dim <= 0:
             raise ValueError(f"max_len and embedding_dim must be positive, got {max_len}, "
                              f"{embedding_dim}")
         if loss not in LOSSES:
             raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+        if windows not in ("all", "latest"):
+            raise ValueError(f"windows must be 'all' or 'latest', got {windows!r}")
         training.setdefault("steps_per_execution", 8)
         super().__init__(learning_rate=learning_rate, epochs=epochs, batch_size=batch_size,
                          patience=patience, seed=seed, **training)
         self.max_len, self.embedding_dim, self.loss_kind = max_len, embedding_dim, loss
+        self.windows = windows
 
     # ------------------------------------------------------------------ training hooks
     def prepare(self, train: pd.DataFrame) -> None:
         self.sequences = user_sequences(train, self.num_users)
         self._inputs, self._targets, self._owners = next_item_examples(
-            self.sequences, self.max_len)
+            self.sequences, self.max_len, latest_only=self.windows == "latest")
 
     def loss(self):
         return softmax_loss if self.loss_kind == "softmax" else bce_loss
