@@ -1,7 +1,8 @@
 """Benchmark: how fast the course's Keras models train on MovieLens-100K.
 
 For MF, BPR, NeuMF and Mult-VAE with settings like the notebooks' (stratified 75/25
-split, seed 42): seconds per epoch (median over the epochs after the first, which pays
+split, seed 42), and for SASRec and GRU4Rec (leave-last-out by time, trained on all but
+each user's last two items, tested on the last): seconds per epoch (median over the epochs after the first, which pays
 for tracing), seconds for the first epoch, and the seconds of a full fit of the given
 number of epochs, with ``steps_per_execution=32`` (the course default), with one step per
 call, with XLA, and with XLA and 128 steps per call (the NCF defaults), to show what each
@@ -11,7 +12,7 @@ dataset, the training steps, validation).
 
 Writes entries to ``results/benchmarks.json`` (shown in results/RESULTS.md).
 
-    python benchmarks/training_speed.py [--models bpr mf neumf vae] [--quick]
+    python benchmarks/training_speed.py [--models bpr mf neumf vae sasrec gru4rec] [--quick]
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import time
 import numpy as np
 
 from rec_course import config, data, evaluation, results
-from rec_course.models import bpr, mf, ncf, vae
+from rec_course.models import bpr, gru4rec, mf, ncf, sasrec, vae
 from rec_course.models.training import make_dataset
 
 # settings like the notebooks' chosen ones (epochs: what their early stopping chose)
@@ -44,6 +45,18 @@ MODELS = {
     "vae": (lambda **kw: vae.MultVAE(hidden_dim=200, latent_dim=100, dropout=0.5,
                                      batch_size=64, **kw), 64),
 }
+# next-item models on the leave-last-out split (their own variants: windows of training
+# pairs; XLA is slower for them on a CPU)
+SEQUENCE_MODELS = {
+    "sasrec": (lambda **kw: sasrec.SASRec(max_len=50, embedding_dim=64, learning_rate=2e-3,
+                                         **kw), 24),
+    "sasrec-bce": (lambda **kw: sasrec.SASRec(max_len=50, embedding_dim=64, loss="bce",
+                                             learning_rate=2e-3, **kw), 24),
+    "gru4rec": (lambda **kw: gru4rec.GRU4Rec(max_len=50, embedding_dim=64,
+                                            learning_rate=2e-3, **kw), 24),
+}
+SEQUENCE_VARIANTS = {"latest window per user": {"windows": "latest"},
+                     "every window": {"windows": "all"}}
 VARIANTS = {"32 steps per call, no XLA": {"steps_per_execution": 32, "jit_compile": False},
             "1 step per call, no XLA": {"steps_per_execution": 1, "jit_compile": False},
             "32 steps per call + XLA": {"steps_per_execution": 32, "jit_compile": True},
@@ -102,7 +115,8 @@ def profile_bpr(train, valid, num_users, num_items, epochs: int = 5) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
+    parser.add_argument("--models", nargs="+", default=list(MODELS) + list(SEQUENCE_MODELS),
+                        choices=list(MODELS) + list(SEQUENCE_MODELS))
     parser.add_argument("--quick", action="store_true", help="2 epochs each (smoke test)")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
@@ -112,7 +126,23 @@ def main() -> None:
     fit, valid = data.train_validation_split(train, 0.1)
     nu, ni = ids.num_users, ids.num_items
     entries = []
-    for name in args.models:
+    sequences = data.sequence_split(df)
+    for name in [m for m in args.models if m in SEQUENCE_MODELS]:
+        make, epochs = SEQUENCE_MODELS[name]
+        epochs = 2 if args.quick else epochs
+        for label, variant in SEQUENCE_VARIANTS.items():
+            run = time_fit(make, epochs, sequences.fit, nu, ni, **variant)
+            model = run["model"].with_history(sequences.train)
+            ndcg = evaluation.evaluate(model, sequences.train, sequences.test).iloc[0]["ndcg@10"]
+            print(f"{name:10s} {label:24s} first epoch {run['first_epoch']:5.2f} s, then "
+                  f"{run['per_epoch']:.3f} s/epoch; {epochs} epochs in {run['fit_seconds']:.1f} s;"
+                  f" test nDCG@10 {ndcg:.4f} (leave-last-out)", flush=True)
+            entries.append({"name": f"train {name}, {epochs} epochs, {label}",
+                            "seconds": round(run["fit_seconds"], 2), "repeats": 1,
+                            "machine": _machine(), "per_epoch": round(run["per_epoch"], 4),
+                            "first_epoch": round(run["first_epoch"], 3),
+                            "ndcg@10": round(float(ndcg), 4)})
+    for name in [m for m in args.models if m in MODELS]:
         make, epochs = MODELS[name]
         epochs = 2 if args.quick else epochs
         for label, variant in VARIANTS.items():

@@ -67,6 +67,20 @@ def build_learner_model(model_class, *args):
     return model
 
 
+def build_learner_layer(layer_cls, *args, signature: str = ""):
+    """``layer_cls(*args)``, checked to be a ``keras.layers.Layer``;
+    ``NotImplementedError`` when the learner's placeholder returns ``None``."""
+    import keras
+
+    layer = layer_cls(*args)
+    if layer is None:
+        raise NotImplementedError
+    if not isinstance(layer, keras.layers.Layer):
+        raise Wrong(f"{getattr(layer_cls, '__name__', 'your class')}({signature}) must be a "
+                    f"keras.layers.Layer, got {type(layer).__name__}.")
+    return layer
+
+
 def weights_by_shape(model, shapes: dict[str, tuple]) -> dict[str, object]:
     """The learner model's variables matched to the expected shapes, ``{name: variable}``
     (each shape is unique), so that a checker can copy reference weights into them."""

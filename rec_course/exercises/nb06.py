@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from rec_course import metrics
-from rec_course.exercises._check import Verdict, Wrong, run_check
+from rec_course.exercises._check import Verdict, Wrong, build_learner_layer, run_check
 
 
 def _numpy(x) -> np.ndarray:
@@ -72,12 +72,7 @@ def check_fm_layer(layer_cls) -> Verdict:
     def body():
         import keras
 
-        layer = layer_cls()
-        if layer is None:
-            raise NotImplementedError
-        if not isinstance(layer, keras.layers.Layer):
-            raise Wrong(f"{getattr(layer_cls, '__name__', 'your class')}() must be a "
-                        f"keras.layers.Layer, got {type(layer).__name__}.")
+        layer = build_learner_layer(layer_cls)
         rng = np.random.default_rng(1)
         e = rng.normal(size=(5, 4, 3)).astype("float32")              # (batch, F, d)
         pairs = sum((e[:, f] * e[:, g]).sum(-1) for f in range(4) for g in range(f + 1, 4))

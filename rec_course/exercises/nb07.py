@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rec_course.exercises._check import Verdict, Wrong, run_check
+from rec_course.exercises._check import Verdict, Wrong, build_learner_layer, run_check
 
 
 def _numpy(x) -> np.ndarray:
@@ -65,12 +65,7 @@ def check_attention_head(layer_cls) -> Verdict:
 
         from rec_course.models.sasrec import causal_mask
 
-        layer = layer_cls(8)
-        if layer is None:
-            raise NotImplementedError
-        if not isinstance(layer, keras.layers.Layer):
-            raise Wrong(f"{getattr(layer_cls, '__name__', 'your class')}(8) must be a "
-                        f"keras.layers.Layer, got {type(layer).__name__}.")
+        layer = build_learner_layer(layer_cls, 8, signature="8")
         rng = np.random.default_rng(0)
         x = rng.normal(size=(2, 6, 8)).astype(np.float32)
         mask = np.broadcast_to(causal_mask(6), (2, 6, 6)).copy()
