@@ -122,3 +122,27 @@ PUBLISHED += [
     {**KERAS_RS_DCN, "model": "Deep network (DNN)", "metrics": {"rmse": 0.9174,
                                                                "rmse_std": 0.0060}},
 ]
+
+KANG_2018 = {
+    "source": "Kang & McAuley 2018, Self-Attentive Sequential Recommendation (ICDM), main "
+              "results table (MovieLens-1M); protocol from the authors' code (util.py)",
+    "url": "https://arxiv.org/abs/1808.09781",
+    "protocol": "ML-1M, leave-last-out, test item ranked among 100 sampled negatives",
+}
+
+KLENITSKIY_2023 = {
+    "source": "Klenitskiy & Vasilev 2023, Turning Dross Into Gold Loss: is BERT4Rec really "
+              "better than SASRec? (RecSys), MovieLens-1M table of the authors' repository "
+              "README (github.com/antklen/sasrec-bert4rec-recsys23)",
+    "url": "https://arxiv.org/abs/2309.07602",
+    "protocol": "ML-1M, leave-last-out, full ranking with seen items removed",
+}
+
+PUBLISHED += [
+    {**KANG_2018, "model": "SASRec (BCE, 1 negative)", "metrics": {"hit_rate@10": 0.8245,
+                                                                   "ndcg@10": 0.5905}},
+    {**KLENITSKIY_2023, "model": "SASRec (BCE, 1 negative)", "metrics": {"hit_rate@10": 0.2500,
+                                                                         "ndcg@10": 0.1341}},
+    {**KLENITSKIY_2023, "model": "SASRec+ (full softmax)", "metrics": {"hit_rate@10": 0.3152,
+                                                                       "ndcg@10": 0.1821}},
+]
