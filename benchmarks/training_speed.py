@@ -70,6 +70,17 @@ def _machine() -> str:
     return f"{os.cpu_count()}-core {platform.machine()} CPU, Python {platform.python_version()}"
 
 
+def _fit_entry(name: str, label: str, epochs: int, run: dict, ndcg: float) -> dict:
+    """Print one timed fit and return its benchmarks.json entry."""
+    print(f"{name:10s} {label:44s} first epoch {run['first_epoch']:5.2f} s, then "
+          f"{run['per_epoch']:.3f} s/epoch; {epochs} epochs in {run['fit_seconds']:.1f} s; "
+          f"test nDCG@10 {ndcg:.4f}", flush=True)
+    return {"name": f"train {name}, {epochs} epochs, {label}",
+            "seconds": round(run["fit_seconds"], 2), "repeats": 1, "machine": _machine(),
+            "per_epoch": round(run["per_epoch"], 4), "first_epoch": round(run["first_epoch"], 3),
+            "ndcg@10": round(float(ndcg), 4)}
+
+
 def time_fit(make, epochs: int, train, num_users, num_items, **variant) -> dict:
     """Fit without validation for ``epochs``; per-epoch seconds from the history timing."""
     stamps = []  # wall time at the start of each epoch's data, then at the end
@@ -134,30 +145,16 @@ def main() -> None:
             run = time_fit(make, epochs, sequences.fit, nu, ni, **variant)
             model = run["model"].with_history(sequences.train)
             ndcg = evaluation.evaluate(model, sequences.train, sequences.test).iloc[0]["ndcg@10"]
-            print(f"{name:10s} {label:24s} first epoch {run['first_epoch']:5.2f} s, then "
-                  f"{run['per_epoch']:.3f} s/epoch; {epochs} epochs in {run['fit_seconds']:.1f} s;"
-                  f" test nDCG@10 {ndcg:.4f} (leave-last-out)", flush=True)
-            entries.append({"name": f"train {name}, {epochs} epochs, {label}",
-                            "seconds": round(run["fit_seconds"], 2), "repeats": 1,
-                            "machine": _machine(), "per_epoch": round(run["per_epoch"], 4),
-                            "first_epoch": round(run["first_epoch"], 3),
-                            "ndcg@10": round(float(ndcg), 4)})
+            entries.append(_fit_entry(name, label + " (leave-last-out)", epochs, run, ndcg))
     for name in [m for m in args.models if m in MODELS]:
         make, epochs = MODELS[name]
         epochs = 2 if args.quick else epochs
         for label, variant in VARIANTS.items():
             run = time_fit(make, epochs, train, nu, ni, **variant)
             ndcg = evaluation.evaluate(run["model"], train, test).iloc[0]["ndcg@10"]
-            print(f"{name:6s} {label:38s} first epoch {run['first_epoch']:5.2f} s, then "
-                  f"{run['per_epoch']:.3f} s/epoch; {epochs} epochs in {run['fit_seconds']:.1f} s;"
-                  f" test nDCG@10 {ndcg:.4f}", flush=True)
             default = label == DEFAULT_VARIANT.get(name, next(iter(VARIANTS)))
-            entries.append({"name": f"train {name}, {epochs} epochs, {label}"
-                                    + (" (notebook setting)" if default else ""),
-                            "seconds": round(run["fit_seconds"], 2), "repeats": 1,
-                            "machine": _machine(), "per_epoch": round(run["per_epoch"], 4),
-                            "first_epoch": round(run["first_epoch"], 3),
-                            "ndcg@10": round(float(ndcg), 4)})
+            entries.append(_fit_entry(name, label + (" (notebook setting)" if default else ""),
+                                      epochs, run, ndcg))
     if "bpr" in args.models:
         parts = profile_bpr(fit, valid, nu, ni, epochs=2 if args.quick else 5)
         total = sum(parts.values())

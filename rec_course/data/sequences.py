@@ -58,7 +58,7 @@ def user_sequences(df: pd.DataFrame, num_users: int) -> list[np.ndarray]:
 
 
 def pad_sequences(sequences: list[np.ndarray], max_len: int, *, num_items: int | None = None,
-                  truncate: bool = True) -> np.ndarray:
+                  truncate: bool = True, allow_empty: bool = False) -> np.ndarray:
     """Item sequences -> a left-padded token matrix.
 
     Args:
@@ -67,6 +67,7 @@ def pad_sequences(sequences: list[np.ndarray], max_len: int, *, num_items: int |
         num_items: when given, every item index must be in ``0..num_items-1``.
         truncate: keep the last ``max_len`` items of a longer sequence; with False a
             longer sequence is an error.
+        allow_empty: an empty sequence becomes a row of padding (default: an error).
 
     Returns:
         (n, max_len) int32 tokens: the last ``min(len, max_len)`` items as ``i + 1``,
@@ -77,6 +78,8 @@ def pad_sequences(sequences: list[np.ndarray], max_len: int, *, num_items: int |
     out = np.zeros((len(sequences), max_len), dtype=np.int32)
     for row, seq in enumerate(sequences):
         seq = np.asarray(seq)
+        if seq.size == 0 and allow_empty:
+            continue
         if seq.size == 0:
             raise ValueError(f"sequence {row} is empty: a sequential model needs at least "
                              "one past item to score from")
@@ -117,19 +120,15 @@ def next_item_examples(sequences: list[np.ndarray], max_len: int, *,
         seq = np.asarray(seq, dtype=np.int64)
         for end in range(len(seq), 1, -max_len):  # window of targets seq[start+1 .. end-1]
             start = max(0, end - 1 - max_len)
-            x, y = seq[start:end - 1], seq[start + 1:end]
-            row_x = np.zeros(max_len, np.int32)
-            row_y = np.zeros(max_len, np.int32)
-            row_x[max_len - len(x):] = to_tokens(x)
-            row_y[max_len - len(y):] = to_tokens(y)
-            inputs.append(row_x)
-            targets.append(row_y)
+            inputs.append(seq[start:end - 1])
+            targets.append(seq[start + 1:end])
             owners.append(user)
             if latest_only:
                 break
     if not inputs:
         raise ValueError("no sequence has two or more items: nothing to learn a next item from")
-    return np.stack(inputs), np.stack(targets), np.asarray(owners, np.int64)
+    return (pad_sequences(inputs, max_len), pad_sequences(targets, max_len),
+            np.asarray(owners, np.int64))
 
 
 class SequenceSplit(NamedTuple):

@@ -30,8 +30,9 @@ import pandas as pd
 import keras
 from keras import layers, ops
 
-from rec_course.data.sequences import PAD, to_tokens, user_sequences
+from rec_course.data.sequences import PAD, pad_sequences, user_sequences
 from rec_course.models.feature_base import FeatureRecommender, FieldEmbedding, field_sizes, mlp
+from rec_course.models.sasrec import masked_softmax
 
 POOLINGS = ("attention", "mean")
 
@@ -42,20 +43,7 @@ def history_table(train: pd.DataFrame, num_users: int, max_history: int) -> np.n
     get a row of padding."""
     if max_history <= 0:
         raise ValueError(f"max_history must be positive, got {max_history}")
-    table = np.zeros((num_users, max_history), np.int32)
-    for user, seq in enumerate(user_sequences(train, num_users)):
-        tail = seq[-max_history:]
-        if len(tail):
-            table[user, max_history - len(tail):] = to_tokens(tail)
-    return table
-
-
-def masked_softmax(logits, mask):
-    """Softmax over the last axis restricted to ``mask``; a row with no valid entry gets
-    all-zero weights. logits (batch, H) float, mask (batch, H) bool -> (batch, H)."""
-    logits = ops.where(mask, logits, ops.full_like(logits, -1e9))
-    weights = ops.softmax(logits, axis=-1) * ops.cast(mask, logits.dtype)
-    return weights / ops.maximum(ops.sum(weights, axis=-1, keepdims=True), 1e-9)
+    return pad_sequences(user_sequences(train, num_users), max_history, allow_empty=True)
 
 
 @keras.saving.register_keras_serializable(package="rec_course")
@@ -100,9 +88,6 @@ class DINModel(keras.Model):
         self.past_items = self.add_weight(  # ("history" is keras.Model.fit's)
             name="past_items", shape=history.shape, dtype="int32", trainable=False,
             initializer=keras.initializers.Constant(history))
-        self.item_field = self.add_weight(  # item index -> the item field's vocabulary index
-            name="item_field", shape=(lookup.spec.num_items,), dtype="int32", trainable=False,
-            initializer=keras.initializers.Constant(lookup.spec.table("item")[:, 0]))
         self.embed = FieldEmbedding(field_sizes(lookup.spec, crosses=False), embedding_dim,
                                     l2, seed)
         if pooling == "attention":
@@ -117,7 +102,8 @@ class DINModel(keras.Model):
         tokens = ops.take(self.past_items, ops.cast(users, "int32"), axis=0)  # (batch, H)
         valid = ops.logical_and(ops.not_equal(tokens, PAD),           # not padding, and
                                 ops.not_equal(tokens, ops.cast(items, "int32")[:, None] + 1))
-        past = ops.take(self.item_field, ops.maximum(tokens - 1, 0), axis=0)  # vocab indices
+        past = ops.take(self.lookup.tables["item"][:, 0], ops.maximum(tokens - 1, 0),
+                        axis=0)                                          # vocabulary indices
         h = self.embed.table(past + self.embed.offsets["item"])          # (batch, H, d)
         if self.pooling == "attention":
             weights = masked_softmax(self.activation_unit(h, fields["item"]), valid)

@@ -39,6 +39,15 @@ def attention_mask(tokens):
     return ops.logical_and(causal[None, :, :], keys)
 
 
+def masked_softmax(logits, mask):
+    """Softmax over the last axis restricted to ``mask`` (bool, broadcastable to
+    ``logits``): masked entries get weight 0, and a row with no valid entry gets all-zero
+    weights (not a uniform row over entries it may not see)."""
+    logits = ops.where(mask, logits, ops.full_like(logits, -1e9))
+    weights = ops.softmax(logits, axis=-1) * ops.cast(mask, logits.dtype)
+    return weights / ops.maximum(ops.sum(weights, axis=-1, keepdims=True), 1e-9)
+
+
 def scaled_dot_product_attention(q, k, v, mask=None):
     """softmax(q k^T / sqrt(d) + mask) v, the attention of one head.
 
@@ -47,13 +56,12 @@ def scaled_dot_product_attention(q, k, v, mask=None):
         mask: optional bool (..., Lq, Lk); False entries get no weight.
 
     Returns:
-        ``(output (..., Lq, dv), weights (..., Lq, Lk))``; rows of ``weights`` sum to 1.
+        ``(output (..., Lq, dv), weights (..., Lq, Lk))``; each row of ``weights`` with a
+        valid key sums to 1 (a fully masked row, a padding query, is all zeros).
     """
     d = ops.shape(q)[-1]
     logits = ops.matmul(q, ops.swapaxes(k, -1, -2)) / ops.sqrt(ops.cast(d, q.dtype))
-    if mask is not None:
-        logits = ops.where(mask, logits, ops.full_like(logits, -1e9))
-    weights = ops.softmax(logits, axis=-1)
+    weights = ops.softmax(logits, axis=-1) if mask is None else masked_softmax(logits, mask)
     return ops.matmul(weights, v), weights
 
 
