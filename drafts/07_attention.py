@@ -459,7 +459,8 @@ pd.DataFrame([p for p in PUBLISHED if "SASRec" in p["model"] or "GRU4Rec" in p["
 def my_attention_mask(tokens):
     ### BEGIN SOLUTION
     length = ops.shape(tokens)[-1]
-    causal = ops.cast(ops.tril(ops.ones((length, length))), "bool")  # (L, L): j <= i
+    positions = ops.arange(length)
+    causal = positions[:, None] >= positions[None, :]                # (L, L): j <= i
     keys = ops.expand_dims(ops.not_equal(tokens, 0), 1)             # (batch, 1, L)
     return ops.logical_and(causal[None, :, :], keys)
     ### END SOLUTION

@@ -5,12 +5,18 @@ a failed cuInit on machines without a GPU) straight to file descriptor 2, before
 Python logging setting applies. While ``tensorflow`` is imported for the first time, and
 while it first looks for GPUs, this hook points descriptor 2 at /dev/null; everything
 after that is printed as usual. Import errors still surface (as Python exceptions).
+
+It also drops one Python warning: "N out of the last M calls to <function> triggered
+tf.function retracing". The course builds a new Keras model for every fit (seeds,
+settings), and each new model traces its own functions once, which TensorFlow counts as
+retracing; every other TensorFlow warning is kept.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib.abc
+import logging
 import importlib.util
 import os
 import sys
@@ -35,6 +41,11 @@ def silenced_stderr_fd():
         os.close(devnull)
 
 
+def _drop_retracing_warning(record: logging.LogRecord) -> bool:
+    """Logging filter: False (drop) for TensorFlow's tf.function retracing warning."""
+    return "triggered tf.function retracing" not in str(record.msg)
+
+
 class _SilentLoader(importlib.abc.Loader):
     """Wraps TensorFlow's own loader: runs it (and the GPU probe) with fd 2 silenced."""
 
@@ -47,6 +58,7 @@ class _SilentLoader(importlib.abc.Loader):
     def exec_module(self, module):
         module.__loader__ = self.inner
         module.__spec__.loader = self.inner
+        logging.getLogger("tensorflow").addFilter(_drop_retracing_warning)
         with silenced_stderr_fd():
             self.inner.exec_module(module)
             try:

@@ -124,3 +124,22 @@ def test_results_md_has_a_click_table(tmp_path):
     click = text.split("## Click prediction (course)", 1)[1].split("##")[0]
     assert "| DeepFM | course: 06_x (click) | 0.9374 ± 0.0006 | 0.3256 |" in click
     assert "Criteo display ads, random 90/10" in text and "0.8007" in text  # DeepFM paper
+
+
+def test_importing_rec_course_drops_only_the_retracing_warning_of_tensorflow():
+    import subprocess
+    import sys
+
+    code = """
+import rec_course, logging
+import tensorflow as tf
+f = tf.function(lambda x: x * 2)
+for n in range(1, 9):
+    f(tf.ones((n,)))      # a new shape each call: TensorFlow warns about retracing
+logging.getLogger("tensorflow").warning("another TensorFlow warning")
+"""
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "another TensorFlow warning" in run.stderr
+    assert "retracing" not in run.stderr

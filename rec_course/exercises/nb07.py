@@ -38,7 +38,7 @@ def check_attention_mask(mask_fn) -> Verdict:
         if full[0, 1] or full[2, 4]:
             raise Wrong("position 0 may attend to position 1 in a sequence without padding: "
                         "the mask lets a position see the future. Keep j <= i (a lower "
-                        "triangle, ops.tril).")
+                        "triangle: compare ops.arange(L)[:, None] >= ops.arange(L)[None, :]).")
         if not full[4, 0] or not full[3, 3]:
             raise Wrong("in a sequence without padding, position 4 must see positions "
                         "0..4 (itself included); your mask hides some of them.")

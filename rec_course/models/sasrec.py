@@ -34,7 +34,9 @@ def causal_mask(length: int):
 def attention_mask(tokens):
     """(batch, L) tokens -> (batch, L, L) bool: causal and no padding key (token 0)."""
     length = ops.shape(tokens)[-1]
-    causal = ops.cast(ops.tril(ops.ones((length, length))), "bool")  # (L, L)
+    positions = ops.arange(length)
+    causal = positions[:, None] >= positions[None, :]  # (L, L): j <= i
+    # (ops.tril fails inside tf.function on Keras 3.7 with a symbolic length)
     keys = ops.expand_dims(ops.not_equal(tokens, 0), 1)  # (batch, 1, L)
     return ops.logical_and(causal[None, :, :], keys)
 
