@@ -23,8 +23,9 @@ COURSE_MAP: list[dict[str, str]] = [
     {"notebook": "06_wide_and_deep", "topic": "Features, crosses and cold start",
      "minutes": "75", "builds": "Keras feature preprocessing, Wide&Deep, DeepFM, DCN-v2 "
                                 "(keras-rs FeatureCross), cold start"},
-    {"notebook": "07_attention", "topic": "Attention for recommendation",
-     "minutes": "75", "builds": "DIN, SASRec"},
+    {"notebook": "07_attention", "topic": "Sequences and attention",
+     "minutes": "75", "builds": "sequences and leave-last-out, attention by hand, GRU4Rec, "
+                                "SASRec (BCE and full softmax), attention maps, DIN"},
     {"notebook": "08_graph_neural_networks", "topic": "Graph neural networks",
      "minutes": "60", "builds": "LightGCN"},
     {"notebook": "09_compression", "topic": "Model compression",

@@ -2,7 +2,8 @@
 
 :func:`split_spread` refits models on several random splits of the same data (the split
 seed is the only change); :func:`seed_spread` refits one model with several seeds on one
-split. A gap between two models means something only when it is clearly larger than
+split (:func:`seed_runs` does the same for the next-item models of notebook 07, which
+stop early on validation and score from a longer history). A gap between two models means something only when it is clearly larger than
 these spreads; :func:`compare` says which, with the numbers.
 """
 
@@ -94,6 +95,55 @@ def seed_spread(make: Callable[[int], object], train: pd.DataFrame, test: pd.Dat
                   f"({rows[-1]['seconds']:.1f} s)", flush=True)
     runs = pd.DataFrame(rows)
     return runs, _summary(runs, "seed", [column, f"recall@{k}"])
+
+
+def seed_runs(make: Callable[[int], object], fit: pd.DataFrame, evaluator: Evaluator,
+              num_users: int, num_items: int, *, seeds: list[int],
+              valid: pd.DataFrame | None = None, history: pd.DataFrame | None = None,
+              name: str = "model", verbose: bool = True) -> tuple[pd.DataFrame, object]:
+    """Fit ``make(seed)`` for each seed and evaluate it with ``evaluator``: the protocol of
+    the next-item models (fit on ``split.fit``, stop early on ``valid``, then score the
+    test items from ``history``, e.g. ``split.train``, without training again).
+
+    Args:
+        make: ``seed -> unfitted model``.
+        fit: the interactions the model learns from.
+        evaluator: an :class:`~rec_course.evaluation.Evaluator` of the test items.
+        valid: early-stopping interactions (passed to ``fit``), or None.
+        history: passed to the fitted model's ``with_history`` before evaluation, or None.
+
+    Returns:
+        ``(runs, first)``: one row per seed (the evaluator's metrics, ``seed``,
+        ``train_seconds``, ``epochs``) and the model of the first seed.
+    """
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ValueError(f"need distinct seeds, got {seeds!r}")
+    rows, first = [], None
+    for seed in seeds:
+        model, start = make(seed), time.perf_counter()
+        model.fit(fit, num_users, num_items, **({} if valid is None else {"valid": valid}))
+        seconds = float(getattr(model, "train_seconds", time.perf_counter() - start))
+        if history is not None:
+            model.with_history(history)
+        curve = getattr(model, "history", None)  # a trained model's learning curve
+        epochs = 0 if curve is None else len(curve)
+        row = evaluator(model).iloc[0].to_dict()
+        rows.append({"model": name, "seed": seed, **row,
+                     "train_seconds": seconds, "epochs": epochs})
+        if verbose:
+            metric = next(c for c in row if c.startswith("ndcg@"))
+            print(f"{name} seed {seed}: {metric} {row[metric]:.4f} after {epochs} epochs "
+                  f"({seconds:.0f} s)", flush=True)
+        first = model if first is None else first
+    return pd.DataFrame(rows), first
+
+
+def mean_over_seeds(runs: pd.DataFrame, metric: str = "ndcg@10") -> pd.DataFrame:
+    """One row: the mean of every numeric column of :func:`seed_runs`'s ``runs``, with
+    ``<metric>_std`` (ddof=1; NaN for one seed) and ``seeds``."""
+    numeric = runs.drop(columns=["seed"]).select_dtypes("number")
+    std = float(runs[metric].std(ddof=1)) if len(runs) > 1 else float("nan")
+    return numeric.mean().to_frame().T.assign(**{f"{metric}_std": std, "seeds": len(runs)})
 
 
 def compare(a: float, b: float, spread: float, *, names: tuple[str, str] = ("A", "B"),

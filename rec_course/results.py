@@ -224,3 +224,45 @@ def write_results_md(results_dir: str | os.PathLike | None = None) -> Path:
 
 if __name__ == "__main__":
     print(f"wrote {write_results_md()}")
+
+
+def tuning(notebook: str, results_dir: str | os.PathLike | None = None) -> pd.DataFrame:
+    """The validation runs that chose a notebook's settings, as written by
+    ``benchmarks/tune_<notebook>.py`` to ``results/tuning/<notebook>.json``.
+
+    Returns:
+        DataFrame with one row per run: ``model, setting, value, val_metric, val, epochs,
+        seconds``.
+    """
+    root = Path(results_dir) if results_dir is not None else config.results_dir()
+    path = root / "tuning" / f"{notebook}.json"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: run `python benchmarks/tune_{notebook}.py` "
+                                "(it chooses the settings on validation)")
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))["rows"]
+    except (json.JSONDecodeError, KeyError, TypeError) as e:
+        raise ValueError(f"{path} is not a tuning file ({e}); re-run "
+                         f"`python benchmarks/tune_{notebook}.py`") from None
+    return pd.DataFrame(rows)
+
+
+def _best_run(runs: pd.DataFrame, model: str) -> pd.Series:
+    mine = runs[runs["model"] == model]
+    if mine.empty:
+        raise KeyError(f"no tuning runs for {model!r}; models: {sorted(runs['model'].unique())}")
+    return mine.loc[mine["val"].idxmax()]
+
+
+def best_setting(runs: pd.DataFrame, model: str):
+    """The ``value`` of ``model``'s run with the highest validation metric in a
+    :func:`tuning` table."""
+    return _best_run(runs, model)["value"]
+
+
+def best_params(runs: pd.DataFrame, model: str) -> dict:
+    """The parameters (``{name: value}``) of ``model``'s best run in a :func:`tuning`
+    table: its ``params`` column where present, else ``{setting: value}``."""
+    row = _best_run(runs, model)
+    params = row.get("params")
+    return dict(params) if isinstance(params, dict) else {row["setting"]: row["value"]}

@@ -47,3 +47,35 @@ def test_yardstick_reads_notebook_02s_record(tmp_path):
         results.record(noise.YARDSTICK_NOTEBOOK, name, {"ndcg@10": 0.3, "ndcg@10_std": std},
                        protocol=noise.YARDSTICK_PROTOCOL, mode="full", results_dir=tmp_path)
     assert noise.yardstick(results_dir=tmp_path) == pytest.approx(0.004)
+
+
+def test_seed_runs_fits_each_seed_applies_the_history_and_averages(synthetic_split, capsys):
+    from rec_course.evaluation import Evaluator
+    from rec_course.models import als
+
+    train, test, nu, ni = synthetic_split
+    fit, valid = data.train_validation_split(train, 0.1)
+    histories = []
+
+    class ALSWithHistory(als.ImplicitALS):
+        def with_history(self, history):
+            histories.append(len(history))
+            return self
+
+    evaluator = Evaluator(train, test, k=10, num_users=nu, num_items=ni)
+    runs, first = noise.seed_runs(lambda s: ALSWithHistory(embedding_dim=8, iterations=3, seed=s),
+                                  fit, evaluator, nu, ni, seeds=[0, 1, 2], history=train,
+                                  name="ALS")
+    assert list(runs.seed) == [0, 1, 2] and set(runs.model) == {"ALS"}
+    assert histories == [len(train)] * 3 and first.seed == 0
+    assert runs["ndcg@10"].nunique() == 3            # the seeds do change the model
+    assert len([l for l in capsys.readouterr().out.splitlines() if "ALS seed" in l]) == 3
+    mean = noise.mean_over_seeds(runs)
+    assert mean.loc[0, "ndcg@10"] == pytest.approx(runs["ndcg@10"].mean())
+    assert mean.loc[0, "ndcg@10_std"] == pytest.approx(runs["ndcg@10"].std(ddof=1))
+    assert mean.loc[0, "seeds"] == 3
+    one, _ = noise.seed_runs(lambda s: ALSWithHistory(embedding_dim=8, iterations=3, seed=s), fit,
+                             evaluator, nu, ni, seeds=[0], verbose=False)
+    assert np.isnan(noise.mean_over_seeds(one).loc[0, "ndcg@10_std"])
+    with pytest.raises(ValueError, match="distinct seeds"):
+        noise.seed_runs(lambda s: ALSWithHistory(seed=s), fit, evaluator, nu, ni, seeds=[1, 1])

@@ -143,3 +143,32 @@ logging.getLogger("tensorflow").warning("another TensorFlow warning")
     assert run.returncode == 0, run.stderr
     assert "another TensorFlow warning" in run.stderr
     assert "retracing" not in run.stderr
+
+
+def test_tuning_table_and_best_setting(tmp_path):
+    import json
+
+    import pytest
+
+    from rec_course import results
+
+    with pytest.raises(FileNotFoundError, match="tune_07_attention.py"):
+        results.tuning("07_attention", tmp_path)
+    (tmp_path / "tuning").mkdir()
+    rows = [{"model": "A", "setting": "learning_rate", "value": v, "val_metric": "ndcg@10",
+             "val": val, "epochs": 4, "seconds": 1.0}
+            for v, val in [(1e-3, 0.05), (5e-3, 0.09), (1e-2, 0.07)]]
+    (tmp_path / "tuning" / "07_attention.json").write_text(json.dumps({"rows": rows}))
+    runs = results.tuning("07_attention", tmp_path)
+    assert results.best_setting(runs, "A") == 5e-3
+    assert results.best_params(runs, "A") == {"learning_rate": 5e-3}
+    rows.append({"model": "ALS", "setting": "reg, alpha", "value": "reg=10, alpha=5",
+                 "params": {"reg": 10.0, "alpha": 5.0}, "val_metric": "ndcg@10", "val": 0.1})
+    (tmp_path / "tuning" / "07_attention.json").write_text(json.dumps({"rows": rows}))
+    runs = results.tuning("07_attention", tmp_path)
+    assert results.best_params(runs, "ALS") == {"reg": 10.0, "alpha": 5.0}
+    with pytest.raises(KeyError, match="no tuning runs for 'B'"):
+        results.best_setting(runs, "B")
+    (tmp_path / "tuning" / "07_attention.json").write_text("[1, 2")
+    with pytest.raises(ValueError, match="not a tuning file"):
+        results.tuning("07_attention", tmp_path)
