@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import tensorflow as tf
 
 from rec_course import data, evaluation
-from rec_course.data.graph import bipartite_adjacency, normalized_adjacency, to_sparse_tensor
+from rec_course.data.graph import (bipartite_adjacency, normalized_adjacency,
+                                   to_sparse_tensor, to_tensor)
 from rec_course.models import baselines, lightgcn
 
 TOY = pd.DataFrame({"user_id": [0, 0, 1, 2], "item_id": [0, 1, 1, 2],
@@ -46,9 +48,12 @@ def test_sparse_tensor_multiplies_like_the_dense_matrix():
     assert np.allclose(got, n.toarray() @ e, atol=1e-6)
 
 
-def test_lightgcn_propagation_equals_the_dense_formula():
+@pytest.mark.parametrize("dense", [True, False])
+def test_lightgcn_propagation_equals_the_dense_formula(dense):
     adj = normalized_adjacency(TOY, 4, 3)
-    model = lightgcn.LightGCNModel(adj, 4, 3, embedding_dim=6, num_layers=3, seed=1)
+    model = lightgcn.LightGCNModel(adj, 4, 3, embedding_dim=6, num_layers=3, seed=1,
+                                   dense_adjacency=dense)
+    assert isinstance(model._adjacency, tf.SparseTensor) != dense
     e0 = np.asarray(model.ego.embeddings)
     dense = adj.toarray()
     expected = [e0, dense @ e0, dense @ dense @ e0, dense @ dense @ dense @ e0]
@@ -57,6 +62,13 @@ def test_lightgcn_propagation_equals_the_dense_formula():
     assert np.allclose(np.asarray(model.propagate()), np.mean(expected, axis=0), atol=1e-5)
     zero = lightgcn.LightGCNModel(adj, 4, 3, embedding_dim=6, num_layers=0, seed=1)
     assert np.allclose(np.asarray(zero.propagate()), np.asarray(zero.ego.embeddings))
+
+
+def test_small_graphs_propagate_with_a_dense_adjacency():
+    adj = normalized_adjacency(TOY, 4, 3)
+    assert not isinstance(to_tensor(adj), tf.SparseTensor)
+    assert np.allclose(np.asarray(to_tensor(adj)), adj.toarray())
+    assert isinstance(to_tensor(adj, dense=False), tf.SparseTensor)
 
 
 def test_ngcf_layer_matches_its_formula():

@@ -63,3 +63,23 @@ def to_sparse_tensor(matrix: sp.spmatrix):
     order = np.lexsort((coo.col, coo.row))
     indices = np.stack([coo.row[order], coo.col[order]], axis=1).astype(np.int64)
     return tf.SparseTensor(indices, coo.data[order].astype(np.float32), coo.shape)
+
+
+DENSE_MAX_NODES = 8192
+"""Graphs up to this many nodes are propagated with a dense adjacency (8192 nodes: 256 MB
+of float32). On a 2-core CPU with TensorFlow, one LightGCN training step on MovieLens-100K
+(2,625 nodes, 150k non-zeros, 3 layers, dimension 64) took 104-129 ms with a
+``tf.SparseTensor`` and 50-66 ms with the dense matrix: the sparse kernel and its
+gradient do not use the cores well at this size."""
+
+
+def to_tensor(matrix: sp.spmatrix, *, dense: bool | None = None):
+    """The adjacency as a tensor ``keras.ops.matmul`` takes: dense float32 (N, N) when
+    ``dense`` (default: N <= :data:`DENSE_MAX_NODES`), else :func:`to_sparse_tensor`."""
+    from keras import ops
+
+    if dense is None:
+        dense = matrix.shape[0] <= DENSE_MAX_NODES
+    if dense:
+        return ops.convert_to_tensor(np.asarray(matrix.toarray(), np.float32))
+    return to_sparse_tensor(matrix)

@@ -23,7 +23,7 @@ import pandas as pd
 import keras
 from keras import layers, ops
 
-from rec_course.data.graph import normalized_adjacency, to_sparse_tensor
+from rec_course.data.graph import normalized_adjacency, to_tensor
 from rec_course.data.sampling import sample_negatives
 from rec_course.models.bpr import bpr_loss
 from rec_course.models.training import EmbeddingRecommender, interactions
@@ -49,10 +49,13 @@ class GraphBPRModel(keras.Model):
         num_layers: propagation layers (0: plain matrix factorization with BPR).
         l2: weight of the L2 penalty on the batch's ego embeddings (mean over the batch).
         seed: initializer (and dropout) seed.
+        dense_adjacency: multiply by a dense adjacency (default: small graphs, see
+            :func:`rec_course.data.graph.to_tensor`) or a ``tf.SparseTensor``.
     """
 
     def __init__(self, adjacency, num_users: int, num_items: int, embedding_dim: int = 64,
-                 num_layers: int = 3, l2: float = 1e-4, seed: int = 0, **kwargs):
+                 num_layers: int = 3, l2: float = 1e-4, seed: int = 0,
+                 dense_adjacency: bool | None = None, **kwargs):
         super().__init__(**kwargs)
         n = num_users + num_items
         if adjacency.shape != (n, n):
@@ -62,7 +65,7 @@ class GraphBPRModel(keras.Model):
             raise ValueError(f"num_layers must be >= 0, got {num_layers}")
         self.num_users, self.num_items = num_users, num_items
         self.embedding_dim, self.num_layers, self.l2 = embedding_dim, num_layers, l2
-        self._adjacency = to_sparse_tensor(adjacency)
+        self._adjacency = to_tensor(adjacency, dense=dense_adjacency)
         self.ego = layers.Embedding(n, embedding_dim, name="ego", embeddings_initializer=
                                     keras.initializers.RandomNormal(stddev=0.1, seed=seed))
         self.ego.build((None,))
@@ -126,7 +129,7 @@ class NGCFModel(GraphBPRModel):
                  num_layers: int = 3, l2: float = 1e-4, seed: int = 0, dropout: float = 0.1,
                  **kwargs):
         super().__init__(adjacency, num_users, num_items, embedding_dim, num_layers, l2, seed,
-                         **kwargs)
+                         **kwargs)  # dense_adjacency passes through kwargs
         self.convs = [NGCFConv(self.embedding_dim, dropout, seed=seed + 10 * k)
                       for k in range(self.num_layers)]
 
