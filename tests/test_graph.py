@@ -55,8 +55,8 @@ def test_lightgcn_propagation_equals_the_dense_formula(dense):
                                    dense_adjacency=dense)
     assert isinstance(model._adjacency, tf.SparseTensor) != dense
     e0 = np.asarray(model.ego.embeddings)
-    dense = adj.toarray()
-    expected = [e0, dense @ e0, dense @ dense @ e0, dense @ dense @ dense @ e0]
+    a = adj.toarray()
+    expected = [e0, a @ e0, a @ a @ e0, a @ a @ a @ e0]
     for got, want in zip(model.layer_embeddings(), expected):
         assert np.allclose(np.asarray(got), want, atol=1e-5)
     assert np.allclose(np.asarray(model.propagate()), np.mean(expected, axis=0), atol=1e-5)
