@@ -27,7 +27,8 @@ COURSE_MAP: list[dict[str, str]] = [
      "minutes": "75", "builds": "sequences and leave-last-out, attention by hand, GRU4Rec, "
                                 "SASRec (BCE and full softmax), attention maps, DIN"},
     {"notebook": "08_graph_neural_networks", "topic": "Graph neural networks",
-     "minutes": "60", "builds": "LightGCN"},
+     "minutes": "60", "builds": "the normalized user-item graph, message passing by hand, "
+                                "LightGCN, depth and over-smoothing, NGCF"},
     {"notebook": "09_compression", "topic": "Model compression",
      "minutes": "60", "builds": "quantization, pruning, distillation, embedding compression"},
     {"notebook": "10_retrieval_and_serving", "topic": "Retrieval, serving and beyond",

@@ -247,6 +247,12 @@ def tuning(notebook: str, results_dir: str | os.PathLike | None = None) -> pd.Da
     return pd.DataFrame(rows)
 
 
+def best_run(runs: pd.DataFrame, model: str) -> pd.Series:
+    """``model``'s run with the highest validation metric in a :func:`tuning` table (its
+    ``params``, ``val``, ``epochs`` and the rest)."""
+    return _best_run(runs, model)
+
+
 def _best_run(runs: pd.DataFrame, model: str) -> pd.Series:
     mine = runs[runs["model"] == model]
     if mine.empty:

@@ -71,6 +71,23 @@ def test_small_graphs_propagate_with_a_dense_adjacency():
     assert isinstance(to_tensor(adj, dense=False), tf.SparseTensor)
 
 
+def test_the_user_item_block_propagates_like_the_full_adjacency():
+    from rec_course.data.graph import propagate
+
+    adj = normalized_adjacency(TOY, 4, 3)
+    block = to_tensor(adj, num_users=4)
+    assert tuple(block.shape) == (4, 3)
+    assert np.allclose(np.asarray(block), adj.toarray()[:4, 4:])
+    e = np.random.default_rng(2).normal(size=(7, 5)).astype(np.float32)
+    want = adj.toarray() @ e
+    for tensor in (block, to_tensor(adj), to_tensor(adj, dense=False)):
+        assert np.allclose(np.asarray(propagate(tensor, e)), want, atol=1e-6)
+    with pytest.raises(ValueError, match="does not fit"):
+        propagate(block, e[:6])
+    with pytest.raises(ValueError, match="num_users"):
+        to_tensor(adj, num_users=7)
+
+
 def test_ngcf_layer_matches_its_formula():
     adj = normalized_adjacency(TOY, 4, 3)
     conv = lightgcn.NGCFConv(4, dropout=0.0, seed=0)

@@ -23,18 +23,19 @@ import pandas as pd
 import keras
 from keras import layers, ops
 
-from rec_course.data.graph import normalized_adjacency, to_tensor
+from rec_course.data.graph import normalized_adjacency, propagate, to_tensor
 from rec_course.data.sampling import sample_negatives
 from rec_course.models.bpr import bpr_loss
 from rec_course.models.training import EmbeddingRecommender, interactions
 
 
 class LightGCNConv(layers.Layer):
-    """One LightGCN propagation: ``(adjacency (N, N) sparse, E (N, d)) -> A_hat E (N, d)``.
-    No weights: each node's new vector is the degree-normalized sum of its neighbours'."""
+    """One LightGCN propagation: ``(adjacency, E (N, d)) -> A_hat E (N, d)``.
+    No weights: each node's new vector is the degree-normalized sum of its neighbours'.
+    ``adjacency``: A_hat (N, N) or its user-item block (see :func:`propagate`)."""
 
     def call(self, adjacency, embeddings):
-        return ops.matmul(adjacency, embeddings)
+        return propagate(adjacency, embeddings)
 
 
 class GraphBPRModel(keras.Model):
@@ -49,8 +50,9 @@ class GraphBPRModel(keras.Model):
         num_layers: propagation layers (0: plain matrix factorization with BPR).
         l2: weight of the L2 penalty on the batch's ego embeddings (mean over the batch).
         seed: initializer (and dropout) seed.
-        dense_adjacency: multiply by a dense adjacency (default: small graphs, see
-            :func:`rec_course.data.graph.to_tensor`) or a ``tf.SparseTensor``.
+        dense_adjacency: multiply by the dense user-item block of the adjacency (default:
+            small graphs, see :func:`rec_course.data.graph.to_tensor`) or by the (N, N)
+            ``tf.SparseTensor``.
     """
 
     def __init__(self, adjacency, num_users: int, num_items: int, embedding_dim: int = 64,
@@ -65,10 +67,15 @@ class GraphBPRModel(keras.Model):
             raise ValueError(f"num_layers must be >= 0, got {num_layers}")
         self.num_users, self.num_items = num_users, num_items
         self.embedding_dim, self.num_layers, self.l2 = embedding_dim, num_layers, l2
-        self._adjacency = to_tensor(adjacency, dense=dense_adjacency)
+        self._adjacency = to_tensor(adjacency, dense=dense_adjacency, num_users=num_users)
         self.ego = layers.Embedding(n, embedding_dim, name="ego", embeddings_initializer=
                                     keras.initializers.RandomNormal(stddev=0.1, seed=seed))
         self.ego.build((None,))
+
+    def build(self, input_shape=None):
+        """Nothing to build from the inputs: the ego table is built in ``__init__`` and
+        NGCF's ``Dense`` layers on their first call."""
+        self.built = True
 
     def propagate(self, training: bool = False):
         raise NotImplementedError
@@ -116,7 +123,7 @@ class NGCFConv(layers.Layer):
         self.drop = layers.Dropout(dropout, seed=seed)
 
     def call(self, adjacency, embeddings, training=False):
-        neighbours = ops.matmul(adjacency, embeddings)                  # A_hat E
+        neighbours = propagate(adjacency, embeddings)                   # A_hat E
         x = self.w1(neighbours + embeddings) + self.w2(neighbours * embeddings)
         return self.drop(ops.leaky_relu(x, 0.2), training=training)
 
