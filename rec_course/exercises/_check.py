@@ -52,16 +52,18 @@ def close(a: float, b: float, tol: float = 1e-6) -> bool:
         return False
 
 
-def build_learner_model(model_class, *args):
+def build_learner_model(model_class, *args, signature: str | None = None):
     """``model_class(*args)``, checked to be a ``keras.Model``; ``NotImplementedError``
-    when the learner's placeholder returns ``None``."""
+    when the learner's placeholder returns ``None``. ``signature`` names the arguments
+    in the hint (default: num_users, num_items, embedding_dim)."""
     import keras
 
     model = model_class(*args)
     if model is None:
         raise NotImplementedError
     if not isinstance(model, keras.Model):
-        signature = ", ".join(["num_users", "num_items", "embedding_dim"][:len(args)])
+        if signature is None:
+            signature = ", ".join(["num_users", "num_items", "embedding_dim"][:len(args)])
         raise Wrong(f"{getattr(model_class, '__name__', 'your class')}({signature}) must "
                     f"build a keras.Model (subclass keras.Model), got {type(model).__name__}.")
     return model

@@ -90,7 +90,9 @@ def check_lightgcn_model(model_class) -> Verdict:
 
         adjacency = _toy_adjacency()
         n, dim = adjacency.shape[0], 5
-        model = build_learner_model(model_class, ops.convert_to_tensor(adjacency), n, dim, 3)
+        signature = "adjacency, num_nodes, embedding_dim, num_layers"
+        model = build_learner_model(model_class, ops.convert_to_tensor(adjacency), n, dim, 3,
+                                    signature=signature)
         ids = np.array([0, 5, 2, 7, 1], np.int32)
         try:
             out = model(ids)
@@ -125,7 +127,8 @@ def check_lightgcn_model(model_class) -> Verdict:
             layers_.append(adjacency @ layers_[-1])
         want = np.mean(layers_, axis=0)[ids]
         if np.allclose(got, want, atol=1e-5):
-            zero = build_learner_model(model_class, ops.convert_to_tensor(adjacency), n, dim, 0)
+            zero = build_learner_model(model_class, ops.convert_to_tensor(adjacency), n, dim, 0,
+                                       signature=signature)
             zero(ids)
             table = [w for w in zero.weights if tuple(w.shape) == (n, dim)][0]
             table.assign(e0)
