@@ -1,0 +1,27 @@
+"""Model compression for notebook 09: quantization, pruning, compressed embeddings and the
+measurements that judge them (size, parameters, latency).
+
+- :mod:`~rec_course.compression.quantization`: symmetric integer quantization of a tensor
+  by hand (int8, int4; per row or per tensor), quantized embedding tables and their bytes,
+  and Keras's post-training quantization of a fitted recommender's copy.
+- :mod:`~rec_course.compression.pruning`: magnitude pruning to a target sparsity with a
+  polynomial schedule, as a Keras callback that keeps the mask through fine-tuning.
+- :mod:`~rec_course.compression.embeddings`: the quotient-remainder and hashing tricks as
+  Keras layers, and low-rank factorization of a trained table.
+- :mod:`~rec_course.compression.measure`: parameter counts, bytes on disk and median
+  latency.
+"""
+
+from rec_course.compression.embeddings import (HashEmbedding, QREmbedding, low_rank,
+                                               qr_buckets)
+from rec_course.compression.measure import latency, parameter_count, saved_bytes, weight_bytes
+from rec_course.compression.pruning import (MagnitudePruning, magnitude_mask,
+                                            polynomial_sparsity, sparsity)
+from rec_course.compression.quantization import (dequantize, quantize_symmetric,
+                                                 quantized_recommender, quantized_table,
+                                                 recommender_copy, table_bytes)
+
+__all__ = ["HashEmbedding", "MagnitudePruning", "QREmbedding", "dequantize", "latency",
+           "low_rank", "magnitude_mask", "parameter_count", "polynomial_sparsity",
+           "qr_buckets", "quantize_symmetric", "quantized_recommender", "quantized_table",
+           "recommender_copy", "saved_bytes", "sparsity", "table_bytes", "weight_bytes"]

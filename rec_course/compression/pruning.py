@@ -1,0 +1,106 @@
+"""Magnitude pruning in Keras 3 (which has no pruning API; tensorflow-model-optimization
+needs Keras 2).
+
+The smallest-magnitude fraction ``s`` of a weight is set to zero and kept at zero: a mask
+is recomputed on a schedule while the sparsity ramps up (Zhu & Gupta 2017),
+
+    s_t = s_final + (s_initial - s_final) (1 - (t - t_begin) / (t_end - t_begin))^3,
+
+and applied after every training step, so that the optimizer's updates to pruned entries
+are undone. After ``t_end`` the mask is frozen: fine-tuning keeps the sparsity.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import keras
+
+
+def sparsity(weight) -> float:
+    """Share of exact zeros in a weight (variable or array)."""
+    w = np.asarray(weight)
+    if w.size == 0:
+        raise ValueError("empty weight")
+    return float(np.mean(w == 0))
+
+
+def magnitude_mask(weight, target: float) -> np.ndarray:
+    """Boolean mask (same shape as ``weight``) keeping the largest-magnitude ``1 - target``
+    share of entries; ties at the threshold are broken by position, so exactly
+    ``round(target * size)`` entries are dropped."""
+    if not 0 <= target < 1:
+        raise ValueError(f"target sparsity must be in [0, 1), got {target}")
+    w = np.abs(np.asarray(weight, np.float32)).ravel()
+    if w.size == 0:
+        raise ValueError("empty weight")
+    drop = int(round(target * w.size))
+    mask = np.ones(w.size, bool)
+    if drop:
+        mask[np.argsort(w, kind="stable")[:drop]] = False
+    return mask.reshape(np.shape(weight))
+
+
+def polynomial_sparsity(step: int, *, begin: int, end: int, final: float,
+                        initial: float = 0.0, power: int = 3) -> float:
+    """Sparsity at training step ``step`` of the Zhu & Gupta schedule (``initial`` before
+    ``begin``, ``final`` from ``end`` on)."""
+    if not 0 <= initial <= final < 1:
+        raise ValueError(f"need 0 <= initial <= final < 1, got {initial}, {final}")
+    if end < begin:
+        raise ValueError(f"end ({end}) must not come before begin ({begin})")
+    if step <= begin:
+        return float(initial) if end > begin or step < begin else float(final)
+    if step >= end:
+        return float(final)
+    frac = (step - begin) / (end - begin)
+    return float(final + (initial - final) * (1 - frac) ** power)
+
+
+class MagnitudePruning(keras.callbacks.Callback):
+    """Prune ``variables`` to ``final`` sparsity between steps ``begin`` and ``end``
+    (counted over every ``fit`` call this callback is passed to), recomputing the masks
+    every ``every`` steps, and re-applying them after every step.
+
+    Args:
+        variables: the Keras variables to prune (e.g. ``[model.item_embedding.embeddings]``).
+        final: target sparsity in [0, 1).
+        begin, end: steps of the ramp (``begin == end``: prune at once).
+        every: steps between mask updates during the ramp.
+
+    After training: ``masks`` (one bool array per variable) and ``step``.
+    """
+
+    def __init__(self, variables: list, *, final: float, begin: int = 0, end: int = 0,
+                 every: int = 10):
+        super().__init__()
+        if not variables:
+            raise ValueError("no variables to prune")
+        if every <= 0:
+            raise ValueError(f"every must be positive, got {every}")
+        polynomial_sparsity(begin, begin=begin, end=end, final=final)  # checks the schedule
+        self.variables, self.final, self.begin, self.end, self.every = (
+            list(variables), float(final), int(begin), int(end), int(every))
+        self.masks = [np.ones(v.shape, bool) for v in self.variables]
+        self.step = 0
+
+    def target(self) -> float:
+        """The schedule's sparsity at the current step."""
+        return polynomial_sparsity(self.step, begin=self.begin, end=self.end, final=self.final)
+
+    def _update_masks(self) -> None:
+        target = self.target()
+        self.masks = [magnitude_mask(v.numpy() if hasattr(v, "numpy") else np.asarray(v), target)
+                      for v in self.variables]
+
+    def _apply(self) -> None:
+        for variable, mask in zip(self.variables, self.masks):
+            variable.assign(np.where(mask, np.asarray(variable), 0).astype(variable.dtype))
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.step += 1
+        ramping = self.begin <= self.step <= self.end
+        if (ramping and (self.step - self.begin) % self.every == 0) or self.step == max(
+                self.end, self.begin):
+            self._update_masks()
+        self._apply()
