@@ -207,10 +207,19 @@ def render_markdown(results_dir: str | os.PathLike | None = None) -> str:
     bench = root / "benchmarks.json"
     if bench.exists():
         entries = json.loads(bench.read_text(encoding="utf-8"))
-        parts += ["## Benchmarks", "",
-                  _table(["benchmark", "seconds (median)", "repeats", "machine"],
-                         [[b["name"], b["seconds"], b["repeats"], b["machine"]]
-                          for b in entries]), ""]
+        timed = [b for b in entries if "seconds" in b]
+        sized = [b for b in entries if "bytes" in b and "seconds" not in b]
+        if timed:
+            parts += ["## Benchmarks", "",
+                      _table(["benchmark", "seconds (median)", "repeats", "machine"],
+                             [[b["name"], b["seconds"], b.get("repeats"), b["machine"]]
+                              for b in timed]), ""]
+        if sized:
+            parts += ["## Compression benchmarks", "",
+                      _table(["benchmark", "ndcg@10", "relative loss", "bytes",
+                              "share of float32", "machine"],
+                             [[b["name"], b.get("ndcg@10"), b.get("relative_loss"), b["bytes"],
+                               b.get("size_share"), b["machine"]] for b in sized]), ""]
     return "\n".join(parts)
 
 

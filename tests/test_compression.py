@@ -204,3 +204,26 @@ def test_quantized_recommender_is_smaller_and_ranks_alike(fitted_bpr, mode, shar
     assert np.array_equal(rec.score(users), before)            # the original is untouched
     with pytest.raises(ValueError, match="mode"):
         quantized_recommender(rec, "int2")
+
+
+def test_pruning_a_fitted_recommender_then_fine_tuning_keeps_the_zeros(fitted_bpr):
+    from rec_course.compression import csr_bytes, fine_tune, recommender_copy
+    from rec_course.evaluation import Evaluator
+
+    rec, nu = fitted_bpr
+    twin = recommender_copy(rec)
+    tables = [twin.model.user_embedding.embeddings, twin.model.item_embedding.embeddings]
+    pruning = MagnitudePruning(tables, final=0.8)
+    pruning.prune_now()
+    assert all(sparsity(t) == pytest.approx(0.8, abs=1e-3) for t in tables)
+    zeros = [np.asarray(t) == 0 for t in tables]
+    losses = fine_tune(twin, 3, callbacks=[pruning])
+    assert len(losses) == 3 and losses[-1] < losses[0] + 0.05
+    for table, was_zero in zip(tables, zeros):
+        assert (np.asarray(table)[was_zero] == 0).all()
+    assert not np.allclose(rec.score(np.arange(nu)), twin.score(np.arange(nu)))
+    dense = np.asarray(tables[1])
+    assert csr_bytes(dense) < 4 * dense.size * 0.45          # 80% zeros: CSR is smaller
+    assert csr_bytes(np.ones((10, 10))) > 4 * 100             # dense data: CSR is larger
+    with pytest.raises(ValueError, match="epochs"):
+        fine_tune(twin, 0)

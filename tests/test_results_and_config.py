@@ -51,13 +51,17 @@ def test_results_md_puts_course_beside_published(tmp_path):
                    protocol="stratified-75-25", train_seconds=0.01, mode="full",
                    results_dir=tmp_path)
     (tmp_path / "benchmarks.json").write_text(json.dumps([
-        {"name": "evaluate ML-100K", "seconds": 0.08, "repeats": 5, "machine": "2-core CPU"}]))
+        {"name": "evaluate ML-100K", "seconds": 0.08, "repeats": 5, "machine": "2-core CPU"},
+        {"name": "compression: BPR int8", "ndcg@10": 0.444, "relative_loss": 0.0009,
+         "bytes": 354910, "size_share": 0.2628, "machine": "2-core CPU"}]))
     text = results.write_results_md(tmp_path).read_text()
     assert "| Popularity | course: 02_x | 0.2431 |" in text
     assert "BPR" in text and "0.4420" in text  # Microsoft Recommenders' published row
     liang = text.split("ML-20M, strong generalization (held-out users)", 1)[1].split("###")[0]
     assert "recall@20" in liang and "0.3950" in liang  # Mult-VAE on its own protocol's table
     assert "evaluate ML-100K | 0.0800" in text
+    compressed = text.split("## Compression benchmarks", 1)[1]
+    assert "| compression: BPR int8 | 0.4440 | 0.0009 | 354910 | 0.2628 |" in compressed
 
 
 def test_quick_flag(monkeypatch):

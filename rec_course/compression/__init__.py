@@ -15,13 +15,14 @@ measurements that judge them (size, parameters, latency).
 from rec_course.compression.embeddings import (HashEmbedding, QREmbedding, low_rank,
                                                qr_buckets)
 from rec_course.compression.measure import latency, parameter_count, saved_bytes, weight_bytes
-from rec_course.compression.pruning import (MagnitudePruning, magnitude_mask,
-                                            polynomial_sparsity, sparsity)
+from rec_course.compression.pruning import (MagnitudePruning, csr_bytes, fine_tune,
+                                            magnitude_mask, polynomial_sparsity, sparsity)
 from rec_course.compression.quantization import (dequantize, quantize_symmetric,
                                                  quantized_recommender, quantized_table,
                                                  recommender_copy, table_bytes)
 
-__all__ = ["HashEmbedding", "MagnitudePruning", "QREmbedding", "dequantize", "latency",
+__all__ = ["HashEmbedding", "MagnitudePruning", "QREmbedding", "csr_bytes", "dequantize",
+           "fine_tune", "latency",
            "low_rank", "magnitude_mask", "parameter_count", "polynomial_sparsity",
            "qr_buckets", "quantize_symmetric", "quantized_recommender", "quantized_table",
            "recommender_copy", "saved_bytes", "sparsity", "table_bytes", "weight_bytes"]

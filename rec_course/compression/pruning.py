@@ -60,7 +60,8 @@ def polynomial_sparsity(step: int, *, begin: int, end: int, final: float,
 class MagnitudePruning(keras.callbacks.Callback):
     """Prune ``variables`` to ``final`` sparsity between steps ``begin`` and ``end``
     (counted over every ``fit`` call this callback is passed to), recomputing the masks
-    every ``every`` steps, and re-applying them after every step.
+    every ``every`` steps, and re-applying them after every step; from ``end`` on the
+    masks are frozen, so further training (fine-tuning) keeps the same zeros.
 
     Args:
         variables: the Keras variables to prune (e.g. ``[model.item_embedding.embeddings]``).
@@ -82,7 +83,7 @@ class MagnitudePruning(keras.callbacks.Callback):
         self.variables, self.final, self.begin, self.end, self.every = (
             list(variables), float(final), int(begin), int(end), int(every))
         self.masks = [np.ones(v.shape, bool) for v in self.variables]
-        self.step = 0
+        self.step, self._frozen = 0, False
 
     def target(self) -> float:
         """The schedule's sparsity at the current step."""
@@ -97,10 +98,57 @@ class MagnitudePruning(keras.callbacks.Callback):
         for variable, mask in zip(self.variables, self.masks):
             variable.assign(np.where(mask, np.asarray(variable), 0).astype(variable.dtype))
 
+    def prune_now(self) -> None:
+        """Jump to the final sparsity: mask, apply and freeze (post-training pruning)."""
+        self.step = max(self.step, self.end, self.begin)
+        self._update_masks()
+        self._frozen = True
+        self._apply()
+
     def on_train_batch_end(self, batch, logs=None):
         self.step += 1
-        ramping = self.begin <= self.step <= self.end
-        if (ramping and (self.step - self.begin) % self.every == 0) or self.step == max(
-                self.end, self.begin):
-            self._update_masks()
+        if self.step >= self.begin and not self._frozen:
+            if self.step >= self.end:            # the last update: final sparsity, frozen
+                self._update_masks()
+                self._frozen = True
+            elif (self.step - self.begin) % self.every == 0:
+                self._update_masks()
         self._apply()
+
+
+def csr_bytes(weight) -> int:
+    """Bytes of a 2-D weight stored sparse (CSR: float32 values, int32 column indices and
+    row pointers): what pruning saves on disk, if anything (under about half the entries
+    zero, the dense table is smaller)."""
+    w = np.asarray(weight)
+    if w.ndim != 2:
+        raise ValueError(f"need a 2-D weight, got shape {w.shape}")
+    nnz = int(np.count_nonzero(w))
+    return 4 * nnz + 4 * nnz + 4 * (w.shape[0] + 1)
+
+
+def fine_tune(recommender, epochs: int, *, callbacks: list | None = None,
+              learning_rate: float | None = None):
+    """Train a fitted Keras recommender's model ``epochs`` more epochs on its own training
+    data (``epoch_data``, with epoch seeds after the first fit's), with a fresh optimizer
+    (``learning_rate``: default the recommender's) and ``callbacks`` (e.g. a
+    :class:`MagnitudePruning` that keeps the mask). Changes ``recommender.model`` in place
+    (use a :func:`~rec_course.compression.quantization.recommender_copy`); returns the
+    per-epoch losses."""
+    from rec_course.models.training import make_dataset
+
+    if epochs <= 0:
+        raise ValueError(f"epochs must be positive, got {epochs}")
+    recommender._check_fitted()
+    model = recommender.model
+    rate = recommender.learning_rate if learning_rate is None else learning_rate
+    model.compile(optimizer=keras.optimizers.Adam(rate), loss=recommender.loss(),
+                  steps_per_execution=recommender.steps_per_execution)
+    losses = []
+    for epoch in range(recommender.epochs, recommender.epochs + epochs):
+        seed = recommender.epoch_seed(epoch)
+        features, labels = recommender.epoch_data(epoch, seed)
+        data = make_dataset(tuple(features), labels, recommender.batch_size, seed=seed)
+        history = model.fit(data, epochs=1, verbose=0, shuffle=False, callbacks=callbacks or None)
+        losses.append(float(history.history["loss"][-1]))
+    return losses
