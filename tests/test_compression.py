@@ -227,3 +227,41 @@ def test_pruning_a_fitted_recommender_then_fine_tuning_keeps_the_zeros(fitted_bp
     assert csr_bytes(np.ones((10, 10))) > 4 * 100             # dense data: CSR is larger
     with pytest.raises(ValueError, match="epochs"):
         fine_tune(twin, 0)
+
+
+# ---------------------------------------------------------------- distillation
+def test_rank_weights_and_the_weighted_loss():
+    from rec_course.compression import rank_weights, weighted_bpr_loss
+    from rec_course.models.bpr import bpr_loss
+
+    w = rank_weights(5, 2.0)
+    assert w.mean() == pytest.approx(1.0) and (np.diff(w) < 0).all()
+    x = np.array([0.5, -1.0, 2.0], np.float32)
+    assert float(weighted_bpr_loss(np.ones(3), x)) == pytest.approx(float(bpr_loss(None, x)))
+    assert float(weighted_bpr_loss(np.array([1.0, 0.0, 0.0]), x)) == pytest.approx(
+        np.log1p(np.exp(-0.5)) / 3, rel=1e-5)
+    with pytest.raises(ValueError):
+        rank_weights(0, 1.0)
+
+
+def test_distilled_student_follows_its_teacher(synthetic_split, fitted_bpr):
+    from rec_course.compression import DistilledBPR, teacher_top_items
+    from rec_course.models import bpr
+
+    train, test, nu, ni = synthetic_split
+    teacher, _ = fitted_bpr
+    top = teacher_top_items(teacher, teacher.seen, 5)
+    assert top.shape == (nu, 5)
+    assert not teacher.seen[np.repeat(np.arange(nu), 5), top.ravel()].any()  # unseen only
+    small = dict(embedding_dim=4, epochs=5, patience=None, seed=1)
+    plain = bpr.BPR(**small).fit(train, nu, ni)
+    student = DistilledBPR(teacher, top_k=5, alpha=1.0, **small).fit(train, nu, ni)
+    assert (student.teacher_items == top).all()
+
+    def agreement(model):
+        mine = teacher_top_items(model, teacher.seen, 5)
+        return np.mean([len(set(a) & set(b)) / 5 for a, b in zip(mine, top)])
+
+    assert agreement(student) > agreement(plain)
+    with pytest.raises(ValueError, match="alpha"):
+        DistilledBPR(teacher, alpha=-1)

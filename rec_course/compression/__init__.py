@@ -8,10 +8,14 @@ measurements that judge them (size, parameters, latency).
   polynomial schedule, as a Keras callback that keeps the mask through fine-tuning.
 - :mod:`~rec_course.compression.embeddings`: the quotient-remainder and hashing tricks as
   Keras layers, and low-rank factorization of a trained table.
+- :mod:`~rec_course.compression.distillation`: ranking distillation (Tang & Wang 2018)
+  of a large teacher into a small BPR student.
 - :mod:`~rec_course.compression.measure`: parameter counts, bytes on disk and median
   latency.
 """
 
+from rec_course.compression.distillation import (DistilledBPR, rank_weights,
+                                                 teacher_top_items, weighted_bpr_loss)
 from rec_course.compression.embeddings import (HashEmbedding, QREmbedding, low_rank,
                                                qr_buckets)
 from rec_course.compression.measure import latency, parameter_count, saved_bytes, weight_bytes
@@ -21,8 +25,9 @@ from rec_course.compression.quantization import (dequantize, quantize_symmetric,
                                                  quantized_recommender, quantized_table,
                                                  recommender_copy, table_bytes)
 
-__all__ = ["HashEmbedding", "MagnitudePruning", "QREmbedding", "csr_bytes", "dequantize",
+__all__ = ["DistilledBPR", "HashEmbedding", "MagnitudePruning", "QREmbedding", "csr_bytes", "dequantize",
            "fine_tune", "latency",
            "low_rank", "magnitude_mask", "parameter_count", "polynomial_sparsity",
            "qr_buckets", "quantize_symmetric", "quantized_recommender", "quantized_table",
-           "recommender_copy", "saved_bytes", "sparsity", "table_bytes", "weight_bytes"]
+           "rank_weights", "recommender_copy", "saved_bytes", "sparsity", "table_bytes",
+           "teacher_top_items", "weight_bytes", "weighted_bpr_loss"]
