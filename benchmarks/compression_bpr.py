@@ -33,24 +33,6 @@ BPR = dict(embedding_dim=128, l2=0.01, learning_rate=2e-3, batch_size=1024, epoc
            patience=None)
 
 
-class QRBPRModel(bpr.BPRModel):
-    """BPR whose item table is a quotient-remainder embedding."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.item_embedding = compression.QREmbedding(self.num_items, self.embedding_dim,
-                                                      seed=self.seed + 1)
-
-    def build(self, input_shape=None):  # the layers build on their first call
-        self.built = True
-
-
-class QRBPR(bpr.BPR):
-    def build_model(self):
-        return QRBPRModel(self.num_users, self.num_items, self.embedding_dim, self.l2,
-                          self.seed)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-write", action="store_true")
@@ -77,7 +59,8 @@ def main() -> None:
         size = float_bytes - sum(4 * t.shape[0] * t.shape[1] for t in tables) + sum(
             compression.csr_bytes(t) for t in tables)
         rows.append((f"pruned 80%, {epochs} fine-tuning epochs", twin, size))
-    qr = QRBPR(**BPR, seed=SEED).fit(train, ids.num_users, ids.num_items)
+    qr = compression.CompressedBPR(item_table="qr", **BPR, seed=SEED).fit(
+        train, ids.num_users, ids.num_items)
     rows.append((f"QR item table ({qr.model.item_embedding.num_quotients} + "
                  f"{qr.model.item_embedding.num_buckets} rows)", qr,
                  compression.weight_bytes(qr.model)))

@@ -265,3 +265,36 @@ def test_distilled_student_follows_its_teacher(synthetic_split, fitted_bpr):
     assert agreement(student) > agreement(plain)
     with pytest.raises(ValueError, match="alpha"):
         DistilledBPR(teacher, alpha=-1)
+
+
+@pytest.mark.parametrize("table, buckets", [("qr", None), ("hash", 80)])
+def test_compressed_bpr_learns_with_fewer_item_rows(synthetic_split, table, buckets):
+    from rec_course import evaluation
+    from rec_course.compression import CompressedBPR
+    from rec_course.models import baselines
+
+    train, test, nu, ni = synthetic_split
+    model = CompressedBPR(item_table=table, num_buckets=buckets, embedding_dim=16,
+                          learning_rate=1e-2, epochs=15, patience=None, seed=0).fit(train, nu, ni)
+    assert model.item_table_rows() < ni / 2
+    ndcg = evaluation.evaluate(model, train, test).iloc[0]["ndcg@10"]
+    pop = evaluation.evaluate(baselines.PopularityRecommender().fit(train, nu, ni), train,
+                              test).iloc[0]["ndcg@10"]
+    assert ndcg > pop, (table, ndcg, pop)
+    with pytest.raises(ValueError, match="num_buckets"):
+        CompressedBPR(item_table="hash")
+    with pytest.raises(ValueError, match="item_table"):
+        CompressedBPR(item_table="bloom")
+
+
+def test_gradual_pruning_during_fine_tuning_reaches_the_target(fitted_bpr):
+    from rec_course.compression import fine_tune, recommender_copy
+
+    rec, nu = fitted_bpr
+    twin = recommender_copy(rec)
+    table = twin.model.item_embedding.embeddings
+    steps = -(-len(rec._users) // rec.batch_size)              # steps per epoch
+    pruning = MagnitudePruning([table], final=0.6, end=2 * steps, every=2)
+    fine_tune(twin, 3, callbacks=[pruning])
+    assert pruning.step == 3 * steps                            # every step was seen
+    assert sparsity(table) == pytest.approx(0.6, abs=1e-3)

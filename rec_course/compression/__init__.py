@@ -7,7 +7,8 @@ measurements that judge them (size, parameters, latency).
 - :mod:`~rec_course.compression.pruning`: magnitude pruning to a target sparsity with a
   polynomial schedule, as a Keras callback that keeps the mask through fine-tuning.
 - :mod:`~rec_course.compression.embeddings`: the quotient-remainder and hashing tricks as
-  Keras layers, and low-rank factorization of a trained table.
+  Keras layers, and low-rank factorization of a trained table; ``CompressedBPR`` (in
+  :mod:`~rec_course.compression.models`) trains BPR with such an item table.
 - :mod:`~rec_course.compression.distillation`: ranking distillation (Tang & Wang 2018)
   of a large teacher into a small BPR student.
 - :mod:`~rec_course.compression.measure`: parameter counts, bytes on disk and median
@@ -18,6 +19,7 @@ from rec_course.compression.distillation import (DistilledBPR, rank_weights,
                                                  teacher_top_items, weighted_bpr_loss)
 from rec_course.compression.embeddings import (HashEmbedding, QREmbedding, low_rank,
                                                qr_buckets)
+from rec_course.compression.models import CompressedBPR
 from rec_course.compression.measure import latency, parameter_count, saved_bytes, weight_bytes
 from rec_course.compression.pruning import (MagnitudePruning, csr_bytes, fine_tune,
                                             magnitude_mask, polynomial_sparsity, sparsity)
@@ -25,7 +27,7 @@ from rec_course.compression.quantization import (dequantize, quantize_symmetric,
                                                  quantized_recommender, quantized_table,
                                                  recommender_copy, table_bytes)
 
-__all__ = ["DistilledBPR", "HashEmbedding", "MagnitudePruning", "QREmbedding", "csr_bytes", "dequantize",
+__all__ = ["CompressedBPR", "DistilledBPR", "HashEmbedding", "MagnitudePruning", "QREmbedding", "csr_bytes", "dequantize",
            "fine_tune", "latency",
            "low_rank", "magnitude_mask", "parameter_count", "polynomial_sparsity",
            "qr_buckets", "quantize_symmetric", "quantized_recommender", "quantized_table",

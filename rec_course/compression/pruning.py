@@ -69,6 +69,10 @@ class MagnitudePruning(keras.callbacks.Callback):
         begin, end: steps of the ramp (``begin == end``: prune at once).
         every: steps between mask updates during the ramp.
 
+    Steps are counted in calls of ``on_train_batch_end``: with ``steps_per_execution`` n
+    Keras calls it once every n steps, so compile with ``steps_per_execution=1`` (as
+    :func:`fine_tune` does) for the schedule to count training steps.
+
     After training: ``masks`` (one bool array per variable) and ``step``.
     """
 
@@ -142,8 +146,9 @@ def fine_tune(recommender, epochs: int, *, callbacks: list | None = None,
     recommender._check_fitted()
     model = recommender.model
     rate = recommender.learning_rate if learning_rate is None else learning_rate
+    # one step per call, so that callbacks (a pruning mask) act after every step
     model.compile(optimizer=keras.optimizers.Adam(rate), loss=recommender.loss(),
-                  steps_per_execution=recommender.steps_per_execution)
+                  steps_per_execution=1 if callbacks else recommender.steps_per_execution)
     losses = []
     for epoch in range(recommender.epochs, recommender.epochs + epochs):
         seed = recommender.epoch_seed(epoch)
