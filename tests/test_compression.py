@@ -298,3 +298,23 @@ def test_gradual_pruning_during_fine_tuning_reaches_the_target(fitted_bpr):
     fine_tune(twin, 3, callbacks=[pruning])
     assert pruning.step == 3 * steps                            # every step was seen
     assert sparsity(table) == pytest.approx(0.6, abs=1e-3)
+
+
+# ---------------------------------------------------------------- export
+def test_an_exported_scorer_reloaded_in_a_fresh_process_recommends_the_same(fitted_bpr,
+                                                                            tmp_path):
+    from rec_course.compression import (export_scorer, quantized_recommender,
+                                        top_k_in_fresh_process)
+
+    rec, nu = fitted_bpr
+    users = np.arange(0, nu, 7)
+    for name, model in [("float32", rec), ("int8", quantized_recommender(rec, "int8"))]:
+        path = export_scorer(model, tmp_path / name)
+        reloaded = top_k_in_fresh_process(path, users, k=10)
+        keras_top = np.argsort(-model.score(users), axis=1, kind="stable")[:, :10]
+        agree = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(reloaded, keras_top)])
+        assert reloaded.shape == (len(users), 10) and agree >= 0.99, (name, agree)
+    with pytest.raises(ValueError, match="k must"):
+        top_k_in_fresh_process(tmp_path / "float32", users, k=0)
+    with pytest.raises(RuntimeError, match="failed"):
+        top_k_in_fresh_process(tmp_path / "missing", users)

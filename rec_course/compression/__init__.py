@@ -11,6 +11,8 @@ measurements that judge them (size, parameters, latency).
   :mod:`~rec_course.compression.models`) trains BPR with such an item table.
 - :mod:`~rec_course.compression.distillation`: ranking distillation (Tang & Wang 2018)
   of a large teacher into a small BPR student.
+- :mod:`~rec_course.compression.export`: a fitted (or compressed) recommender as a
+  SavedModel with a ``score`` endpoint, and its top-k lists from a fresh process.
 - :mod:`~rec_course.compression.measure`: parameter counts, bytes on disk and median
   latency.
 """
@@ -20,6 +22,7 @@ from rec_course.compression.distillation import (DistilledBPR, rank_weights,
 from rec_course.compression.embeddings import (HashEmbedding, QREmbedding, low_rank,
                                                qr_buckets)
 from rec_course.compression.models import CompressedBPR
+from rec_course.compression.export import export_scorer, top_k_in_fresh_process
 from rec_course.compression.measure import latency, parameter_count, saved_bytes, weight_bytes
 from rec_course.compression.pruning import (MagnitudePruning, csr_bytes, fine_tune,
                                             magnitude_mask, polynomial_sparsity, sparsity)
@@ -28,8 +31,9 @@ from rec_course.compression.quantization import (dequantize, quantize_symmetric,
                                                  recommender_copy, table_bytes)
 
 __all__ = ["CompressedBPR", "DistilledBPR", "HashEmbedding", "MagnitudePruning", "QREmbedding", "csr_bytes", "dequantize",
-           "fine_tune", "latency",
+           "export_scorer", "fine_tune", "latency",
            "low_rank", "magnitude_mask", "parameter_count", "polynomial_sparsity",
            "qr_buckets", "quantize_symmetric", "quantized_recommender", "quantized_table",
            "rank_weights", "recommender_copy", "saved_bytes", "sparsity", "table_bytes",
-           "teacher_top_items", "weight_bytes", "weighted_bpr_loss"]
+           "teacher_top_items", "top_k_in_fresh_process", "weight_bytes",
+           "weighted_bpr_loss"]
