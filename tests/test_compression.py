@@ -318,3 +318,25 @@ def test_an_exported_scorer_reloaded_in_a_fresh_process_recommends_the_same(fitt
         top_k_in_fresh_process(tmp_path / "float32", users, k=0)
     with pytest.raises(RuntimeError, match="failed"):
         top_k_in_fresh_process(tmp_path / "missing", users)
+
+
+def test_a_sequence_model_copies_and_quantizes():
+    """recommender_copy feeds a model its inputs as fit does (SASRec: one tokens array)."""
+    import warnings
+
+    from rec_course import data
+    from rec_course.compression import quantized_recommender, recommender_copy
+    from rec_course.models import sasrec
+
+    split = data.sequence_split(data.make_synthetic_sequences(num_users=40, num_items=30,
+                                                              length=12, seed=0))
+    model = sasrec.SASRec(max_len=8, embedding_dim=16, epochs=2, patience=None,
+                          batch_size=32, seed=0).fit(split.fit, 40, 30).with_history(split.train)
+    users = np.arange(40)
+    twin = recommender_copy(model).with_history(split.train)
+    assert np.allclose(twin.score(users), model.score(users), atol=1e-5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")               # the expected warnings are filtered
+        small = quantized_recommender(model, "int8").with_history(split.train)
+    assert small.score(users).shape == (40, 30)
+    assert any("int8" in str(v.dtype) for v in small.model.weights)

@@ -92,7 +92,8 @@ def recommender_copy(recommender):
     twin = copy.copy(recommender)
     twin.model = recommender.build_model()
     features, _ = recommender.epoch_data(0, recommender.seed)
-    twin.model(tuple(np.asarray(f)[:2] for f in features))  # build the layers
+    batch = [np.asarray(f)[:2] for f in features]
+    twin.model(batch[0] if len(batch) == 1 else tuple(batch))  # build the layers, as fit feeds them
     twin.model.set_weights(recommender.model.get_weights())
     return twin
 
@@ -107,6 +108,8 @@ def quantized_recommender(recommender, mode: str = "int8"):
     twin = recommender_copy(recommender)
     with warnings.catch_warnings():  # NumPy 2 asks Keras variables for __array__(copy=)
         warnings.filterwarnings("ignore", message=".*__array__ implementation doesn't accept")
+        # layers without weights to quantize (Dropout, LayerNormalization, lookups) say so
+        warnings.filterwarnings("ignore", message=".*does not have a `quantize` method")
         try:
             twin.model.quantize(mode)
         except ValueError as e:
