@@ -340,3 +340,7 @@ def test_a_sequence_model_copies_and_quantizes():
         small = quantized_recommender(model, "int8").with_history(split.train)
     assert small.score(users).shape == (40, 30)
     assert any("int8" in str(v.dtype) for v in small.model.weights)
+    # the output table is dequantized like the input lookups (not raw int8 values)
+    exact, approx = model.score(users).ravel(), small.score(users).ravel()
+    assert np.corrcoef(exact, approx)[0, 1] > 0.98
+    assert np.abs(approx).max() < 3 * np.abs(exact).max()
