@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
+
 
 class Verdict:
     """A checker's answer: truthy when the exercise passed. Shows nothing as a notebook
@@ -42,6 +44,16 @@ def run_check(name: str, body: Callable[[], None]) -> Verdict:
         return Verdict(False)
     print(f"[ok] {name}: correct.")
     return Verdict(True)
+
+
+def to_numpy(x) -> np.ndarray:
+    """A learner's answer as a NumPy array: a Keras/backend tensor, a SciPy sparse matrix
+    (densified) or anything ``np.asarray`` takes."""
+    if hasattr(x, "toarray"):  # a SciPy sparse matrix
+        return np.asarray(x.toarray())
+    from keras import ops
+
+    return np.asarray(ops.convert_to_numpy(x))
 
 
 def close(a: float, b: float, tol: float = 1e-6) -> bool:

@@ -6,6 +6,7 @@ import numpy as np
 
 from rec_course import data
 from rec_course.exercises._check import Verdict, Wrong, run_check
+from rec_course.exercises._check import to_numpy
 from rec_course.models import ease
 
 
@@ -156,9 +157,7 @@ def check_ease_weights(weights_fn) -> Verdict:
 
 
 def _numpy(tensor) -> np.ndarray:
-    import keras
-
-    return np.asarray(keras.ops.convert_to_numpy(tensor), dtype=np.float64)
+    return to_numpy(tensor).astype(np.float64)
 
 
 def _kl_numpy(mu: np.ndarray, logvar: np.ndarray) -> float:

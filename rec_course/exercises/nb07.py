@@ -6,12 +6,7 @@ import numpy as np
 import pandas as pd
 
 from rec_course.exercises._check import Verdict, Wrong, build_learner_layer, run_check
-
-
-def _numpy(x) -> np.ndarray:
-    from keras import ops
-
-    return np.asarray(ops.convert_to_numpy(x))
+from rec_course.exercises._check import to_numpy as _numpy
 
 
 def check_attention_mask(mask_fn) -> Verdict:

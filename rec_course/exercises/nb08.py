@@ -6,19 +6,12 @@ import numpy as np
 import pandas as pd
 
 from rec_course.exercises._check import Verdict, Wrong, build_learner_model, run_check
+from rec_course.exercises._check import to_numpy as _numpy
 
 TOY = pd.DataFrame({"user_id": [0, 0, 1, 1, 1, 3], "item_id": [0, 2, 0, 1, 2, 1],
                     "rating": 4.0, "timestamp": 0})
 """4 users (user 2 has no item), 4 items (item 3 has no user)."""
 TOY_USERS, TOY_ITEMS = 4, 4
-
-
-def _numpy(x) -> np.ndarray:
-    if hasattr(x, "toarray"):  # a SciPy sparse matrix
-        return np.asarray(x.toarray())
-    from keras import ops
-
-    return np.asarray(ops.convert_to_numpy(x))
 
 
 def check_normalized_adjacency(adjacency_fn) -> Verdict:
