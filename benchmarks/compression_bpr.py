@@ -56,8 +56,7 @@ def main() -> None:
         pruning.prune_now()
         if epochs:
             compression.fine_tune(twin, epochs, callbacks=[pruning])
-        size = float_bytes - sum(4 * t.shape[0] * t.shape[1] for t in tables) + sum(
-            compression.csr_bytes(t) for t in tables)
+        size = compression.pruned_bytes(twin.model, tables)
         rows.append((f"pruned 80%, {epochs} fine-tuning epochs", twin, size))
     qr = compression.CompressedBPR(item_table="qr", **BPR, seed=SEED).fit(
         train, ids.num_users, ids.num_items)

@@ -85,8 +85,7 @@ def main() -> None:
             pruning.prune_now()
         compression.fine_tune(twin, recipe["epochs"], callbacks=[pruning],
                               learning_rate=recipe["learning_rate"])
-        size = float_bytes - sum(4 * t.shape[0] * t.shape[1] for t in tables) + sum(
-            compression.csr_bytes(t) for t in tables)
+        size = compression.pruned_bytes(twin.model, tables)
         row(f"BPR pruned {SPARSITY:.0%}", "recipe", f"{recipe['schedule']}, {recipe['epochs']} "
             f"epochs, lr {recipe['learning_rate']:g}", recipe, twin, size,
             time.perf_counter() - start)

@@ -224,6 +224,9 @@ def test_pruning_a_fitted_recommender_then_fine_tuning_keeps_the_zeros(fitted_bp
     assert not np.allclose(rec.score(np.arange(nu)), twin.score(np.arange(nu)))
     dense = np.asarray(tables[1])
     assert csr_bytes(dense) < 4 * dense.size * 0.45          # 80% zeros: CSR is smaller
+    from rec_course.compression import pruned_bytes, weight_bytes
+    saved = sum(4 * np.asarray(t).size - csr_bytes(t) for t in tables)
+    assert pruned_bytes(twin.model, tables) == weight_bytes(twin.model) - saved
     assert csr_bytes(np.ones((10, 10))) > 4 * 100             # dense data: CSR is larger
     with pytest.raises(ValueError, match="epochs"):
         fine_tune(twin, 0)

@@ -25,7 +25,8 @@ from rec_course.compression.models import CompressedBPR
 from rec_course.compression.export import export_scorer, top_k_in_fresh_process
 from rec_course.compression.measure import latency, parameter_count, saved_bytes, weight_bytes
 from rec_course.compression.pruning import (MagnitudePruning, csr_bytes, fine_tune,
-                                            magnitude_mask, polynomial_sparsity, sparsity)
+                                            magnitude_mask, polynomial_sparsity, pruned_bytes,
+                                            sparsity)
 from rec_course.compression.quantization import (dequantize, quantize_symmetric,
                                                  quantized_recommender, quantized_table,
                                                  recommender_copy, table_bytes)
@@ -33,7 +34,7 @@ from rec_course.compression.quantization import (dequantize, quantize_symmetric,
 __all__ = ["CompressedBPR", "DistilledBPR", "HashEmbedding", "MagnitudePruning", "QREmbedding", "csr_bytes", "dequantize",
            "export_scorer", "fine_tune", "latency",
            "low_rank", "magnitude_mask", "parameter_count", "polynomial_sparsity",
-           "qr_buckets", "quantize_symmetric", "quantized_recommender", "quantized_table",
+           "pruned_bytes", "qr_buckets", "quantize_symmetric", "quantized_recommender", "quantized_table",
            "rank_weights", "recommender_copy", "saved_bytes", "sparsity", "table_bytes",
            "teacher_top_items", "top_k_in_fresh_process", "weight_bytes",
            "weighted_bpr_loss"]

@@ -131,6 +131,15 @@ def csr_bytes(weight) -> int:
     return 4 * nnz + 4 * nnz + 4 * (w.shape[0] + 1)
 
 
+def pruned_bytes(model, tables: list) -> int:
+    """Bytes of ``model``'s weights (:func:`~rec_course.compression.measure.weight_bytes`)
+    with the pruned float32 ``tables`` counted as stored in CSR (:func:`csr_bytes`)."""
+    from rec_course.compression.measure import weight_bytes
+
+    dense = sum(4 * int(np.prod(t.shape)) for t in tables)
+    return weight_bytes(model) - dense + sum(csr_bytes(t) for t in tables)
+
+
 def fine_tune(recommender, epochs: int, *, callbacks: list | None = None,
               learning_rate: float | None = None):
     """Train a fitted Keras recommender's model ``epochs`` more epochs on its own training
