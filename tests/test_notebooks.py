@@ -38,6 +38,9 @@ def test_committed_outputs_are_clean(path):
         assert cell.execution_count is not None, "run the notebook (make course) before committing"
         for out in cell.get("outputs", []):
             assert out.output_type != "error", f"error output in: {cell.source[:80]}"
+            if out.get("name") == "stderr":  # TensorFlow's C++ log: "E0000 00:00:..." lines
+                assert not re.search(r"^[EWIF]\d{4} \d\d:\d\d", out.get("text", ""), re.M), (
+                    f"TensorFlow C++ log in the outputs of: {cell.source[:80]}")
             texts.append(out.get("text", "") + str(out.get("data", {}).get("text/plain", "")))
     joined = "\n".join(texts)
     assert "mode: full" in joined, "outputs must come from a full-mode run (make course)"

@@ -96,12 +96,9 @@ class NextItemModel(keras.Model):
         raise NotImplementedError
 
     def item_table(self):
-        """(num_items, dim): the embedding of every item (padding row left out). A
-        quantized table (``model.quantize``) is looked up through the layer, which
-        dequantizes it as in the input lookups; a float one is sliced (as trained)."""
-        if getattr(self.item_embedding, "quantization_mode", None):
-            return self.item_embedding(ops.arange(1, self.num_items + 1))
-        return self.item_embedding.embeddings[1:]
+        """(num_items, dim): the embedding of every item (padding row left out), looked up
+        through the layer like the inputs, so that a quantized table is dequantized."""
+        return self.item_embedding(ops.arange(1, self.num_items + 1))
 
     def call(self, inputs, training=False):
         if isinstance(inputs, (tuple, list)):  # BCE: score the target and one negative
