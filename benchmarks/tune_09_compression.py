@@ -7,14 +7,18 @@ and valid (10% of each user's items). Every model is fitted on fit and scored on
 notebook 03's settings fitted the same way.
 
 - quantization: Keras int8 and int4 of that BPR (nothing to choose; for reference);
-- pruning both tables to 80%: at once or gradually, fine-tuning epochs, learning rate;
-- compressed item tables trained from scratch: QR remainder rows, hashing buckets;
+- pruning both tables to 80%: after training (at once or gradually, fine-tuning epochs,
+  learning rate), or while training from scratch (``PrunedBPR``: dimension 128 or an
+  over-parameterized 256, the ramp over epochs 5-30 of 40);
+- compressed item tables trained from scratch: QR remainder rows, hashing buckets,
+  mixed dimensions by frequency (blocks, exponent, first block's width);
 - distillation: notebook 08's LightGCN (its chosen settings) as the teacher, BPR students
   of 16, 24 and 28 dimensions (28: under 25% of the teacher's parameters), with and
   without the teacher, ``alpha`` and ``top_k``.
 
 Writes ``results/tuning/09_compression.json`` (rows as in the other tuning files:
-model, setting, value, params, val, seconds, plus loss, bytes and parameters). About 5
+model, setting, value, params, val, seconds, plus loss, bytes, parameters and
+item_parameters, the numbers of the item table). About 7
 minutes on 2 CPU cores.
 
     python benchmarks/tune_09_compression.py
@@ -40,10 +44,20 @@ BPR = dict(embedding_dim=128, l2=0.01, learning_rate=2e-3, batch_size=1024, epoc
 SPARSITY = 0.8
 PRUNING = [{"schedule": s, "epochs": e, "learning_rate": lr} for s in ("at once", "gradual")
            for e in (3, 10) for lr in (2e-3, 5e-4)]
-QR_BUCKETS = [42, 100, 200, 420]
+QR_BUCKETS = [42, 100, 200, 410]    # 410: 415 rows, just over 4x fewer than 1,682
 HASH_BUCKETS = [420, 841]
+PRUNE_WHILE_TRAINING = [{"embedding_dim": d, "begin_epoch": 5, "end_epoch": 30}
+                        for d in (128, 256)]
+MIXED = [{"num_blocks": 4, "alpha": 1.0, "max_dim": 64},    # each >= 4x fewer item numbers
+         {"num_blocks": 4, "alpha": 0.5, "max_dim": 48},
+         {"num_blocks": 8, "alpha": 0.5, "max_dim": 48}]
 STUDENT_DIMS = [16, 24, 28]
 DISTILL = [{"alpha": a, "top_k": k} for a in (0.5, 1.0) for k in (10, 20)]
+
+
+def item_layer(model):
+    """The layer that holds a model's item vectors (LightGCN: none of its own, so 0)."""
+    return getattr(model, "item_embedding", [])
 
 
 def main() -> None:
@@ -60,7 +74,8 @@ def main() -> None:
         val = float(evaluator(rec).iloc[0]["ndcg@10"])
         rows.append({"model": model_name, "setting": setting, "value": value, "params": params,
                      "val_metric": "ndcg@10", "val": val, "seconds": round(seconds, 2),
-                     "bytes": int(size), "parameters": compression.parameter_count(rec.model)})
+                     "bytes": int(size), "parameters": compression.parameter_count(rec.model),
+                     "item_parameters": compression.parameter_count(item_layer(rec.model))})
         print({k: v for k, v in rows[-1].items() if k != "params"}, flush=True)
 
     start = time.perf_counter()
@@ -89,6 +104,23 @@ def main() -> None:
         row(f"BPR pruned {SPARSITY:.0%}", "recipe", f"{recipe['schedule']}, {recipe['epochs']} "
             f"epochs, lr {recipe['learning_rate']:g}", recipe, twin, size,
             time.perf_counter() - start)
+
+    for recipe in PRUNE_WHILE_TRAINING:
+        start = time.perf_counter()
+        model = compression.PrunedBPR(sparsity=SPARSITY, **{**BPR, **recipe},
+                                      seed=SEED).fit(fit, nu, ni)
+        size = compression.pruned_bytes(model.model, model.pruned_tables())
+        row(f"BPR pruned {SPARSITY:.0%} while training", "embedding_dim",
+            recipe["embedding_dim"], recipe, model, size, time.perf_counter() - start)
+
+    for setting in MIXED:
+        start = time.perf_counter()
+        model = compression.CompressedBPR(item_table="mixed", **setting, **BPR,
+                                          seed=SEED).fit(fit, nu, ni)
+        row("BPR, mixed-dimension item table", "blocks, alpha, max_dim",
+            f"{setting['num_blocks']}, {setting['alpha']}, {setting['max_dim']}",
+            {"item_table": "mixed", **setting}, model,
+            compression.weight_bytes(model.model), time.perf_counter() - start)
 
     for table, grid in (("qr", QR_BUCKETS), ("hash", HASH_BUCKETS)):
         for buckets in grid:

@@ -30,7 +30,9 @@ COURSE_MAP: list[dict[str, str]] = [
      "minutes": "60", "builds": "the normalized user-item graph, message passing by hand, "
                                 "LightGCN, depth and over-smoothing, NGCF"},
     {"notebook": "09_compression", "topic": "Model compression",
-     "minutes": "60", "builds": "quantization, pruning, distillation, embedding compression"},
+     "minutes": "60", "builds": "int8/int4 by hand and with Keras, magnitude pruning, QR, hashing "
+                                "and mixed-dimension embeddings, low rank, distillation, "
+                                "SavedModel/ONNX/LiteRT export"},
     {"notebook": "10_retrieval_and_serving", "topic": "Retrieval, serving and beyond",
      "minutes": "90", "builds": "two-tower retrieval, serving, multi-task, bandits, privacy"},
 ]

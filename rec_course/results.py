@@ -154,6 +154,23 @@ def _filled(values) -> bool:
     return any(v is not None and not (isinstance(v, float) and math.isnan(v)) for v in values)
 
 
+def _compression_section(course: pd.DataFrame) -> list[str]:
+    """Lines of the "Compression (course)" table: every record with ``size_share``
+    (notebook 09's variants: quality, relative loss, bytes and share of float32)."""
+    if not len(course) or "size_share" not in course.columns:
+        return []
+    rows = [[r["model"], f"course: {r['notebook']} ({r['protocol']})", _cell(r, "ndcg@10"),
+             _fmt(r.get("relative_loss")), _fmt(r.get("bytes")), _fmt(r.get("size_share"))]
+            for _, r in course.iterrows() if _filled([r.get("size_share")])]
+    if not rows:
+        return []
+    return ["## Compression (course)", "",
+            "Relative loss: 1 - nDCG@10 / that of the same model in float32; size share: "
+            "bytes of the weights as stored (pruned tables in CSR) over float32's.", "",
+            _table(["model", "source", "ndcg@10", "relative loss", "bytes", "size share"],
+                   rows), ""]
+
+
 def _metric_section(course: pd.DataFrame, title: str, key: str, other: str) -> list[str]:
     """Lines of a "<title> (course)" table: every record that has metric ``key``, with
     ``key``, ``other`` and the train seconds (no lines when no record has ``key``)."""
@@ -184,6 +201,8 @@ def render_markdown(results_dir: str | os.PathLike | None = None) -> str:
              ""]
     for protocol in sorted(course["protocol"].unique()) if len(course) else []:
         sub = course[course["protocol"] == protocol]
+        if "size_share" in sub.columns:  # compressed variants: their own table below
+            sub = sub[sub["size_share"].isna()]
         cols = [c for c in _TOPK_COLUMNS if c in sub.columns and sub[c].notna().any()]
         rows = [[r["model"], f"course: {r['notebook']}"] + [_cell(r, c) for c in cols]
                 + [r.get("train_seconds")] for _, r in sub.iterrows()
@@ -194,6 +213,7 @@ def render_markdown(results_dir: str | os.PathLike | None = None) -> str:
     for title, key, other in (("Rating prediction", "rmse", "mae"),
                               ("Click prediction", "auc", "log_loss")):
         parts += _metric_section(course, title, key, other)
+    parts += _compression_section(course)
     parts += ["## Published numbers, each under its own protocol", "",
               "Measured by others under protocols that differ from the course's; compare "
               "with care (the protocol is named above each table).", ""]

@@ -319,8 +319,100 @@ def test_an_exported_scorer_reloaded_in_a_fresh_process_recommends_the_same(fitt
         assert reloaded.shape == (len(users), 10) and agree >= 0.99, (name, agree)
     with pytest.raises(ValueError, match="k must"):
         top_k_in_fresh_process(tmp_path / "float32", users, k=0)
-    with pytest.raises(RuntimeError, match="failed"):
+    with pytest.raises(FileNotFoundError, match="no exported model"):
         top_k_in_fresh_process(tmp_path / "missing", users)
+
+
+@pytest.mark.parametrize("runtime", ["onnx", "litert"])
+def test_onnx_and_litert_exports_score_like_keras(fitted_bpr, tmp_path, runtime):
+    """The converted files give the Keras scores (float32 and int8), in this process and
+    in a fresh one."""
+    pytest.importorskip("tf2onnx" if runtime == "onnx" else "ai_edge_litert")
+    from rec_course.compression import (disk_bytes, export_scorer, load_scorer,
+                                        quantized_recommender, to_litert, to_onnx,
+                                        top_k_in_fresh_process)
+
+    rec, nu = fitted_bpr
+    users = np.arange(0, nu, 5)
+    for name, model in [("float32", rec), ("int8", quantized_recommender(rec, "int8"))]:
+        saved = export_scorer(model, tmp_path / name)
+        path = (to_onnx(saved, tmp_path / f"{name}.onnx") if runtime == "onnx"
+                else to_litert(saved, tmp_path / f"{name}.tflite"))
+        assert disk_bytes(path) == path.stat().st_size and disk_bytes(saved) > 0
+        scores = load_scorer(path)(users)
+        assert scores.shape == (len(users), rec.num_items)
+        assert np.allclose(scores, model.score(users), atol=1e-4), (runtime, name)
+        keras_top = np.argsort(-model.score(users), axis=1, kind="stable")[:, :10]
+        fresh = top_k_in_fresh_process(path, users, k=10)
+        agree = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(fresh, keras_top)])
+        assert agree >= 0.99, (runtime, name, agree)
+    with pytest.raises(FileNotFoundError):
+        load_scorer(tmp_path / "nothing.onnx")
+    with pytest.raises(FileNotFoundError):
+        disk_bytes(tmp_path / "nothing")
+
+
+def test_pruned_bpr_reaches_its_sparsity_while_training_and_learns(synthetic_split):
+    from rec_course import evaluation
+    from rec_course.compression import PrunedBPR
+    from rec_course.models import baselines
+
+    train, test, nu, ni = synthetic_split
+    model = PrunedBPR(sparsity=0.7, begin_epoch=2, end_epoch=6, embedding_dim=32,
+                      learning_rate=1e-2, epochs=10, patience=None, seed=0).fit(train, nu, ni)
+    steps = -(-len(train) // model.batch_size)
+    assert model.pruning.step == 10 * steps                     # a mask after every step
+    for table in model.pruned_tables():
+        assert sparsity(table) == pytest.approx(0.7, abs=1e-3)
+    ndcg = evaluation.evaluate(model, train, test).iloc[0]["ndcg@10"]
+    pop = evaluation.evaluate(baselines.PopularityRecommender().fit(train, nu, ni), train,
+                              test).iloc[0]["ndcg@10"]
+    assert ndcg > pop, (ndcg, pop)
+    with pytest.raises(ValueError, match="end_epoch"):
+        PrunedBPR(begin_epoch=3, end_epoch=30, epochs=20)
+    with pytest.raises(ValueError, match="steps_per_execution"):
+        PrunedBPR(steps_per_execution=8)
+
+
+def test_mixed_dims_give_frequent_ids_more_dimensions():
+    from rec_course.compression import MixedDimEmbedding, mixed_dims
+
+    counts = np.array([1, 100, 5, 50, 0, 20, 2, 10])
+    block_of, dims = mixed_dims(counts, 4, 16, alpha=1.0)
+    assert block_of.tolist() == [3, 0, 2, 0, 3, 1, 2, 1]        # by frequency, 2 per block
+    assert dims[0] == 16 and dims == sorted(dims, reverse=True) and min(dims) >= 2
+    assert mixed_dims(counts, 4, 16, alpha=0.0)[1] == [16] * 4
+    layer = MixedDimEmbedding(block_of, dims, 8, seed=0)
+    out = layer(np.array([[1, 4], [7, 0]]))
+    assert tuple(out.shape) == (2, 2, 8)
+    table = layer.table()
+    assert np.allclose(np.asarray(out)[0, 1], table[4], atol=1e-6)
+    assert len({tuple(np.round(r, 6)) for r in table}) == len(counts)   # distinct vectors
+    stored = sum(int(np.prod(w.shape)) for w in layer.weights)
+    assert stored == sum(2 * d for d in dims) + sum(8 * d for d in dims if d != 8)
+    for bad in [dict(num_blocks=0), dict(num_blocks=9), dict(alpha=-1.0)]:
+        with pytest.raises(ValueError):
+            mixed_dims(counts, **{"num_blocks": 4, "dim": 16, **bad})
+
+
+def test_compressed_bpr_with_mixed_dimensions_learns(synthetic_split):
+    from rec_course import evaluation
+    from rec_course.compression import CompressedBPR
+    from rec_course.models import baselines
+
+    train, test, nu, ni = synthetic_split
+    model = CompressedBPR(item_table="mixed", num_blocks=4, alpha=1.0, max_dim=16,
+                          embedding_dim=32, learning_rate=1e-2, epochs=15, patience=None,
+                          seed=0).fit(train, nu, ni)
+    items = sum(int(np.prod(w.shape))
+                                     for w in model.model.item_embedding.weights)
+    assert items < ni * 32 / 2, items
+    ndcg = evaluation.evaluate(model, train, test).iloc[0]["ndcg@10"]
+    pop = evaluation.evaluate(baselines.PopularityRecommender().fit(train, nu, ni), train,
+                              test).iloc[0]["ndcg@10"]
+    assert ndcg > pop, (ndcg, pop)
+    with pytest.raises(ValueError, match="max_dim"):
+        CompressedBPR(item_table="mixed", embedding_dim=16, max_dim=32)
 
 
 def test_a_sequence_model_copies_and_quantizes():

@@ -64,6 +64,20 @@ def test_results_md_puts_course_beside_published(tmp_path):
     assert "| compression: BPR int8 | 0.4440 | 0.0009 | 354910 | 0.2628 |" in compressed
 
 
+def test_results_md_gives_compressed_variants_their_own_table(tmp_path):
+    for name, metrics in [("BPR", {"ndcg@10": 0.45}),
+                          ("BPR, Keras int8", {"ndcg@10": 0.449, "ndcg@10_std": 0.002,
+                                               "bytes": 354910, "size_share": 0.2628,
+                                               "relative_loss": 0.0011})]:
+        results.record("09_x", name, metrics, protocol="stratified-75-25", mode="full",
+                       results_dir=tmp_path)
+    text = results.write_results_md(tmp_path).read_text()
+    ranking, compressed = text.split("## Compression (course)", 1)
+    assert "| BPR | course: 09_x | 0.4500 |" in ranking and "int8" not in ranking
+    assert ("| BPR, Keras int8 | course: 09_x (stratified-75-25) | 0.4490 ± 0.0020 | 0.0011 "
+            "| 354910 | 0.2628 |") in compressed
+
+
 def test_quick_flag(monkeypatch):
     monkeypatch.setenv("REC_COURSE_QUICK", "1")
     assert config.quick() and config.mode() == "quick"

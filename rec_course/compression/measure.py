@@ -44,6 +44,16 @@ def saved_bytes(model, suffix: str = ".keras") -> int:
         return os.path.getsize(path)
 
 
+def disk_bytes(path) -> int:
+    """Bytes of a file, or of every file under a folder (a SavedModel)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"nothing at {path}")
+    if path.is_file():
+        return path.stat().st_size
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
 def latency(fn: Callable[[], object], *, repeats: int = 20, warmup: int = 3) -> float:
     """Median seconds of ``fn()`` over ``repeats`` calls, after ``warmup`` untimed calls
     (tracing, caches)."""
