@@ -49,9 +49,10 @@ def check_int8_quantization(quantize_fn) -> Verdict:
                         "by it gives NaN. Use scale 1 for such rows (np.where(peak > 0, "
                         "peak / 127, 1.0)).")
         if np.allclose(scale, want_scale, rtol=1e-5) and np.array_equal(q, want_q):
-            error = np.abs(q * scale - TABLE).max(axis=1)
+            error = np.abs(q * scale - TABLE).max(axis=1)           # (n,) per row
+            worst = int(error.argmax())
             print(f"int8 table: every entry within half a step of x (largest error "
-                  f"{error.max():.4f}, in the row of scale {scale.max():.3f})")
+                  f"{error[worst]:.4f}, in row {worst}, whose step is {scale[worst, 0]:.4f})")
             return
         if np.allclose(scale * 128 / 127, want_scale, rtol=1e-5) or q.min() < -127:
             raise Wrong("the symmetric range is [-127, 127]: scale = max|x| / 127, so that "
