@@ -88,18 +88,9 @@ def main() -> None:
         row("BPR quantized", "mode", mode, {"mode": mode}, small,
             compression.weight_bytes(small.model), time.perf_counter() - start)
 
-    steps_per_epoch = -(-len(fit) // BPR["batch_size"])
     for recipe in PRUNING:
         start = time.perf_counter()
-        twin = compression.recommender_copy(base)
-        tables = [twin.model.user_embedding.embeddings, twin.model.item_embedding.embeddings]
-        end = recipe["epochs"] * steps_per_epoch // 2 if recipe["schedule"] == "gradual" else 0
-        pruning = compression.MagnitudePruning(tables, final=SPARSITY, end=end,
-                                               every=max(1, steps_per_epoch // 4))
-        if recipe["schedule"] == "at once":
-            pruning.prune_now()
-        compression.fine_tune(twin, recipe["epochs"], callbacks=[pruning],
-                              learning_rate=recipe["learning_rate"])
+        twin, tables = compression.prune_and_fine_tune(base, SPARSITY, **recipe)
         size = compression.pruned_bytes(twin.model, tables)
         row(f"BPR pruned {SPARSITY:.0%}", "recipe", f"{recipe['schedule']}, {recipe['epochs']} "
             f"epochs, lr {recipe['learning_rate']:g}", recipe, twin, size,

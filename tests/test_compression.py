@@ -439,3 +439,17 @@ def test_a_sequence_model_copies_and_quantizes():
     exact, approx = model.score(users).ravel(), small.score(users).ravel()
     assert np.corrcoef(exact, approx)[0, 1] > 0.98
     assert np.abs(approx).max() < 3 * np.abs(exact).max()
+
+
+@pytest.mark.parametrize("schedule", ["at once", "gradual"])
+def test_prune_and_fine_tune_prunes_a_copy_and_keeps_the_original(fitted_bpr, schedule):
+    from rec_course.compression import prune_and_fine_tune
+
+    rec, nu = fitted_bpr
+    before = rec.item_vectors().copy()
+    twin, tables = prune_and_fine_tune(rec, 0.5, schedule=schedule, epochs=2)
+    assert [sparsity(t) for t in tables] == [pytest.approx(0.5, abs=1e-3)] * 2
+    assert np.array_equal(rec.item_vectors(), before)           # the original is untouched
+    assert np.isfinite(twin.score(np.arange(nu))).all()
+    with pytest.raises(ValueError, match="schedule"):
+        prune_and_fine_tune(rec, 0.5, schedule="sometimes")

@@ -28,8 +28,8 @@ from rec_course.compression.export import (export_scorer, load_scorer, to_litert
 from rec_course.compression.measure import (disk_bytes, latency, parameter_count, saved_bytes,
                                             weight_bytes)
 from rec_course.compression.pruning import (MagnitudePruning, csr_bytes, fine_tune,
-                                            magnitude_mask, polynomial_sparsity, pruned_bytes,
-                                            sparsity)
+                                            magnitude_mask, polynomial_sparsity, prune_and_fine_tune,
+                                            pruned_bytes, sparsity)
 from rec_course.compression.quantization import (dequantize, quantize_symmetric,
                                                  quantized_recommender, quantized_table,
                                                  recommender_copy, table_bytes)
@@ -37,7 +37,7 @@ from rec_course.compression.quantization import (dequantize, quantize_symmetric,
 __all__ = ["CompressedBPR", "DistilledBPR", "HashEmbedding", "MagnitudePruning", "MixedDimEmbedding", "PrunedBPR", "QREmbedding", "csr_bytes", "dequantize", "disk_bytes",
            "export_scorer", "fine_tune", "latency", "load_scorer", "to_litert", "to_onnx",
            "low_rank", "magnitude_mask", "mixed_dims", "parameter_count", "polynomial_sparsity",
-           "pruned_bytes", "qr_buckets", "quantize_symmetric", "quantized_recommender", "quantized_table",
+           "prune_and_fine_tune", "pruned_bytes", "qr_buckets", "quantize_symmetric", "quantized_recommender", "quantized_table",
            "rank_weights", "recommender_copy", "saved_bytes", "sparsity", "table_bytes",
            "teacher_top_items", "top_k_in_fresh_process", "weight_bytes",
            "weighted_bpr_loss"]

@@ -166,3 +166,32 @@ def fine_tune(recommender, epochs: int, *, callbacks: list | None = None,
         history = model.fit(data, epochs=1, verbose=0, shuffle=False, callbacks=callbacks or None)
         losses.append(float(history.history["loss"][-1]))
     return losses
+
+
+PRUNE_SCHEDULES = ("at once", "gradual")
+
+
+def prune_and_fine_tune(recommender, sparsity: float, *, schedule: str = "at once",
+                        epochs: int = 3, learning_rate: float | None = None):
+    """Post-training pruning of a fitted embedding recommender (MF, BPR): a
+    :func:`~rec_course.compression.quantization.recommender_copy` whose user and item
+    tables are pruned to ``sparsity``, at once (``"at once"``, then fine-tuned with the
+    mask frozen) or ramped over the first half of the fine-tuning (``"gradual"``), and
+    fine-tuned ``epochs`` epochs (:func:`fine_tune`). The original is left as it was.
+
+    Returns:
+        ``(copy, tables)``: the pruned copy and its two pruned variables.
+    """
+    from rec_course.compression.quantization import recommender_copy
+
+    if schedule not in PRUNE_SCHEDULES:
+        raise ValueError(f"schedule must be one of {PRUNE_SCHEDULES}, got {schedule!r}")
+    twin = recommender_copy(recommender)
+    tables = [twin.model.user_embedding.embeddings, twin.model.item_embedding.embeddings]
+    steps = -(-len(twin._users) // twin.batch_size)           # training steps per epoch
+    end = epochs * steps // 2 if schedule == "gradual" else 0
+    pruning = MagnitudePruning(tables, final=sparsity, end=end, every=max(1, steps // 4))
+    if schedule == "at once":
+        pruning.prune_now()
+    fine_tune(twin, epochs, callbacks=[pruning], learning_rate=learning_rate)
+    return twin, tables
